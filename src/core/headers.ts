@@ -1,0 +1,124 @@
+import { ContractError } from "./errors.js";
+import type { Headers } from "./types.js";
+
+// RFC 9110 §5.6.2: token = 1*tchar.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// The reason phrase and header values: no CR, LF or NUL (response splitting), nothing above 0xFF
+// (a byte string cannot hold it).
+const BAD_VALUE_CHAR = /[\r\n\0]|[^\x00-\xff]/;
+const STATUS = /^([1-9]\d\d) (.*)$/s;
+
+// PEP 3333: "hop-by-hop" headers are the server's business, never the application's.
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "trailers",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/** Checks a status line and returns its numeric code. */
+export function checkStatus(status: unknown): number {
+  if (typeof status !== "string") {
+    throw new ContractError(`status must be a string like "200 OK", got ${describe(status)}`);
+  }
+  const match = STATUS.exec(status);
+  if (!match) {
+    throw new ContractError(
+      `status ${JSON.stringify(status)} is not "NNN Reason" (three digits, a space, a reason)`,
+    );
+  }
+  if (BAD_VALUE_CHAR.test(match[2])) {
+    throw new ContractError(
+      `status ${JSON.stringify(status)} holds CR, LF, NUL or a char above 0xFF`,
+    );
+  }
+  const code = Number(match[1]);
+  // RFC 3875 §6.3.3 / RFC 9110 §15: a CGI response is final; 1xx cannot be one.
+  if (code < 200 || code > 599) {
+    throw new ContractError(`status ${JSON.stringify(status)}: code must be 200-599`);
+  }
+  return code;
+}
+
+/** Checks the headers an application passed to start_response. */
+export function checkHeaders(headers: unknown): Headers {
+  if (!Array.isArray(headers)) {
+    throw new ContractError(
+      `headers must be an array of [name, value] pairs, got ${describe(headers)}`,
+    );
+  }
+  let contentLengths = 0;
+  for (let i = 0; i < headers.length; i++) {
+    const pair = headers[i];
+    if (!Array.isArray(pair) || pair.length !== 2) {
+      throw new ContractError(`header #${i} must be a [name, value] pair, got ${describe(pair)}`);
+    }
+    const [name, value] = pair;
+    checkHeaderName(name, i);
+    checkHeaderValue(name, value);
+    if (name.length === 14 && name.toLowerCase() === "content-length") {
+      contentLengths++;
+      if (contentLengths > 1) throw new ContractError("header Content-Length is given twice");
+      if (!/^\d{1,15}$/.test(value)) {
+        throw new ContractError(
+          `header Content-Length: ${JSON.stringify(value)} is not a byte count`,
+        );
+      }
+    }
+  }
+  return headers as Headers;
+}
+
+function checkHeaderName(name: unknown, index: number): asserts name is string {
+  if (typeof name !== "string") {
+    throw new ContractError(`header #${index} name must be a string, got ${describe(name)}`);
+  }
+  if (!TOKEN.test(name)) {
+    throw new ContractError(`header name ${JSON.stringify(name)} is not an HTTP token`);
+  }
+  const lower = name.toLowerCase();
+  if (HOP_BY_HOP.has(lower)) {
+    throw new ContractError(
+      `header ${name} is hop-by-hop: the server sets it, not the application`,
+    );
+  }
+  // RFC 3875 §6.3.3: Status is how a CGI script passes the status line; it is not a header.
+  if (lower === "status") {
+    throw new ContractError("header Status is not allowed: pass the status to start_response");
+  }
+}
+
+function checkHeaderValue(name: string, value: unknown): asserts value is string {
+  if (typeof value !== "string") {
+    throw new ContractError(`header ${name} value must be a string, got ${describe(value)}`);
+  }
+  if (BAD_VALUE_CHAR.test(value)) {
+    throw new ContractError(
+      `header ${name} value ${JSON.stringify(value)} holds CR, LF, NUL or a char above 0xFF`,
+    );
+  }
+}
+
+/** The declared Content-Length, if any (headers already checked). */
+export function declaredLength(headers: Headers): number | undefined {
+  for (const [name, value] of headers) {
+    if (name.length === 14 && name.toLowerCase() === "content-length") return Number(value);
+  }
+  return undefined;
+}
+
+/** A short description of a value for an error message. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string")
+    return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value instanceof Uint8Array) return `${value.constructor.name}(${value.length})`;
+  if (typeof value === "object") return `an object (${value.constructor?.name ?? "Object"})`;
+  return `${typeof value} ${String(value)}`;
+}

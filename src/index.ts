@@ -1,0 +1,24 @@
+export { buildEnviron, type EnvironOptions, urlScheme } from "./core/environ.js";
+export { errorApp } from "./core/error-app.js";
+export {
+  ClientGoneError,
+  ContractError,
+  IncompleteBodyError,
+  isClientGone,
+  LimitError,
+  ProtocolError,
+  TsgiError,
+} from "./core/errors.js";
+export { checkHeaders, checkStatus } from "./core/headers.js";
+export { type ByteSource, createInput } from "./core/input.js";
+export { type RunOptions, runApp } from "./core/run.js";
+export {
+  applicationUrl,
+  decodeUtf8,
+  quoteBytes,
+  requestUrl,
+  shiftPathInfo,
+  toByteString,
+  unquoteToBytes,
+} from "./core/url.js";
+export type * from "./types.js";

@@ -1,0 +1,1 @@
+export { type InjectRequest, type InjectResult, inject } from "./testing/inject.js";
