@@ -21,4 +21,5 @@ export {
   toByteString,
   unquoteToBytes,
 } from "./core/url.js";
+export { dispatcher, validator } from "./middleware/index.js";
 export type * from "./types.js";

@@ -94,8 +94,9 @@ function fillDefaults(environ: Record<string, string>): void {
 // PATH_INFO is the decoded path after SCRIPT_NAME; REQUEST_URI is the raw request target.
 function pathInfoFromUri(uri: string, query: number, scriptName: string): string {
   const path = unquoteToBytes(query >= 0 ? uri.slice(0, query) : uri);
-  if (path.startsWith(scriptName)) return path.slice(scriptName.length);
-  return "";
+  // SCRIPT_NAME matches whole segments: "/app" is not the script of "/application".
+  const rest = path.startsWith(scriptName) ? path.slice(scriptName.length) : null;
+  return rest !== null && (rest === "" || rest.startsWith("/")) ? rest : "";
 }
 
 function contentLength(value: string | undefined): number | undefined {

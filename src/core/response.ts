@@ -23,6 +23,8 @@ export class Response {
   /** Bytes the app offered past its Content-Length and that were not sent (rule 8). */
   overrun = 0;
   private remaining: number | undefined;
+  /** The sink call still in flight, if any: the next one waits for it (see `after`). */
+  private pending: Promise<void> | undefined;
 
   constructor(
     private readonly sink: Sink,
@@ -65,9 +67,7 @@ export class Response {
     if (this.state === "closed") throw new ContractError("write() after the response ended");
     if (this.state === "started") {
       const committing = this.commit();
-      const data = this.clip(chunk);
-      if (committing) return committing.then(() => this.push(data));
-      return this.push(data);
+      return this.push(this.clip(chunk)) ?? committing;
     }
     return this.push(this.clip(chunk));
   }
@@ -78,6 +78,7 @@ export class Response {
       throw new ContractError("the application returned without calling start_response()");
     }
     if (this.state === "started") {
+      // Check Content-Length only once the headers are out, so abort() never overtakes commit().
       const committing = this.commit();
       if (committing) return committing.then(() => this.end());
     }
@@ -95,13 +96,14 @@ export class Response {
   private commit(): void | Promise<void> {
     this.state = "committed";
     this.remaining = declaredLength(this.headers);
-    return this.sink.commit(this.status, this.headers);
+    const { status, headers } = this;
+    return this.after(() => this.sink.commit(status, headers));
   }
 
   private push(data: Uint8Array): void | Promise<void> {
     if (data.length === 0) return;
     this.bytesSent += data.length;
-    return this.sink.write(data);
+    return this.after(() => this.sink.write(data));
   }
 
   private end(): void | Promise<void> {
@@ -113,7 +115,25 @@ export class Response {
       );
     }
     this.state = "closed";
-    return this.sink.end();
+    return this.after(() => this.sink.end());
+  }
+
+  /**
+   * Calls the sink once the call in flight settled. An app may call write() without awaiting
+   * it, then return more chunks: the sink must still see commit, the writes and end in order,
+   * one at a time (Sink: "a returned promise means wait before the next call"). A failed call
+   * fails the ones queued behind it, so a client that left is seen by whoever awaits next.
+   */
+  private after(call: () => void | Promise<void>): void | Promise<void> {
+    const result = this.pending ? this.pending.then(call) : call();
+    if (!(result instanceof Promise)) return;
+    const tracked: Promise<void> = result.finally(() => {
+      if (this.pending === tracked) this.pending = undefined;
+    });
+    // Whoever awaits a later call sees the failure; nobody needs to await this one.
+    tracked.catch(noop);
+    this.pending = tracked;
+    return tracked;
   }
 
   // Rule 8: never more bytes than the app declared; the excess is dropped and reported.

@@ -31,7 +31,7 @@ export function metaVariablesFromRequest(request: HttpRequestInfo): Record<strin
     GATEWAY_INTERFACE: "CGI/1.1",
     REQUEST_METHOD: request.method,
     SCRIPT_NAME: scriptName,
-    PATH_INFO: path.startsWith(scriptName) ? path.slice(scriptName.length) : path,
+    PATH_INFO: pathAfter(path, scriptName),
     QUERY_STRING: query >= 0 ? target.slice(query + 1) : "",
     REQUEST_URI: target,
     SERVER_NAME: request.serverName ?? "localhost",
@@ -44,6 +44,13 @@ export function metaVariablesFromRequest(request: HttpRequestInfo): Record<strin
   if (request.scheme === "https") vars.HTTPS = "on";
   addHeaderVariables(vars, request.headers);
   return vars;
+}
+
+// RFC 3875 §4.1.5: PATH_INFO follows SCRIPT_NAME, which matches whole segments ("/app" is not
+// the script of "/application").
+function pathAfter(path: string, scriptName: string): string {
+  const rest = path.startsWith(scriptName) ? path.slice(scriptName.length) : null;
+  return rest !== null && (rest === "" || rest.startsWith("/")) ? rest : path;
 }
 
 /**
@@ -76,8 +83,9 @@ function isHeaderKey(key: string): boolean {
 // RFC 9112 §3.2.2: a server must accept absolute-form; the app sees the path and query only.
 function originForm(target: string): string {
   const match = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?]*/.exec(target);
-  if (!match) return target || "/";
-  return target.slice(match[0].length) || "/";
+  const rest = match ? target.slice(match[0].length) : target;
+  // RFC 9112 §3.2.1: an empty path is sent as "/", also before a query.
+  return rest.startsWith("/") || rest.startsWith("*") ? rest : `/${rest}`;
 }
 
 /** RFC 3875 §6.2: the CGI response head, "Status: NNN Reason", the headers, a blank line. */

@@ -1,0 +1,3 @@
+module tsgi.bench/go-fcgi
+
+go 1.19

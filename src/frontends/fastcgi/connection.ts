@@ -1,0 +1,300 @@
+import type { Socket } from "node:net";
+import { ClientGoneError, ProtocolError } from "../../core/errors.js";
+import {
+  decodeBeginRequest,
+  decodePairs,
+  encodeEndRequest,
+  encodeGetValuesResult,
+  encodeUnknownType,
+  FCGI_MAX_CONNS,
+  FCGI_MAX_REQS,
+  FCGI_MPXS_CONNS,
+  FCGI_NULL_REQUEST_ID,
+  ProtocolStatus,
+  RecordDecoder,
+  RecordType,
+  Role,
+  recordTypeName,
+} from "../../protocol/fastcgi.js";
+import type { ServerContext } from "./context.js";
+import { Output } from "./output.js";
+import { FcgiRequest, type RequestHost } from "./request.js";
+
+/**
+ * One connection from a web server: a record decoder, the requests in flight keyed by id
+ * (FastCGI 1.0 §3.3, multiplexed), and the output they share. Bad bytes close this
+ * connection only, with one log line; nothing thrown here reaches the process.
+ */
+export class FcgiConnection implements RequestHost {
+  readonly ctx: ServerContext;
+  readonly output: Output;
+  readonly label: string;
+  readonly #socket: Socket;
+  readonly #decoder = new RecordDecoder();
+  readonly #requests = new Map<number, FcgiRequest>();
+  /** Ids whose END_REQUEST went out: their late STDIN/PARAMS/ABORT records are ignored. */
+  readonly #ended = new Set<number>();
+  readonly #onGone: (connection: FcgiConnection) => void;
+  #lastActive: number;
+  #closed = false;
+  #paused = 0;
+
+  constructor(socket: Socket, ctx: ServerContext, onGone: (connection: FcgiConnection) => void) {
+    this.ctx = ctx;
+    this.#socket = socket;
+    this.#onGone = onGone;
+    this.label = peerLabel(socket);
+    this.#lastActive = ctx.clock;
+    this.output = new Output(socket);
+    socket.setNoDelay(true);
+    socket.on("data", this.#onData);
+    socket.on("error", this.#onError);
+    socket.on("close", this.#onClose);
+  }
+
+  /** Requests in flight on this connection. */
+  get size(): number {
+    return this.#requests.size;
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#closed) return;
+    this.#lastActive = this.ctx.clock;
+    try {
+      this.#decoder.feed(chunk, this.#onRecord);
+    } catch (error) {
+      this.fail(error);
+    }
+  };
+
+  // FastCGI 1.0 §3.3: management records carry request id 0, application records any other.
+  readonly #onRecord = (type: number, id: number, content: Uint8Array): void => {
+    if (this.#closed) return;
+    if (id === FCGI_NULL_REQUEST_ID) {
+      this.#management(type, content);
+      return;
+    }
+    switch (type) {
+      case RecordType.BEGIN_REQUEST:
+        this.#begin(id, content);
+        break;
+      case RecordType.ABORT_REQUEST:
+        this.#abort(id);
+        break;
+      case RecordType.PARAMS:
+        this.#params(id, content);
+        break;
+      case RecordType.STDIN:
+        this.#stdin(id, content);
+        break;
+      default:
+        this.#unexpected(type, id);
+    }
+  };
+
+  #management(type: number, content: Uint8Array): void {
+    switch (type) {
+      case RecordType.GET_VALUES:
+        this.#getValues(content);
+        break;
+      case RecordType.BEGIN_REQUEST:
+        decodeBeginRequest(FCGI_NULL_REQUEST_ID, content); // throws: id 0 is not a request
+        break;
+      default:
+        // §4.2: a management record we do not know is answered, not fatal.
+        this.output.record(encodeUnknownType(type));
+    }
+  }
+
+  // §4.1: answer exactly the variables asked for, with our limits; unknown names are omitted.
+  #getValues(content: Uint8Array): void {
+    const { maxConns, maxReqs } = this.ctx.limits;
+    const known: Record<string, string> = {
+      [FCGI_MAX_CONNS]: String(maxConns),
+      [FCGI_MAX_REQS]: String(maxReqs),
+      [FCGI_MPXS_CONNS]: "1",
+    };
+    const answer: Array<[string, string]> = [];
+    for (const [name] of decodePairs(content, "GET_VALUES")) {
+      if (Object.hasOwn(known, name)) answer.push([name, known[name]]);
+    }
+    this.output.record(encodeGetValuesResult(answer));
+  }
+
+  // §5.1
+  #begin(id: number, content: Uint8Array): void {
+    const begin = decodeBeginRequest(id, content);
+    if (this.#requests.has(id)) {
+      throw new ProtocolError(`BEGIN_REQUEST for request ${id}, which is still active`);
+    }
+    this.#ended.delete(id);
+    // §6: only the RESPONDER role is implemented.
+    const { maxReqs, maxRequestsPerConn } = this.ctx.limits;
+    if (begin.role !== Role.RESPONDER) {
+      this.#refuse(id, begin.keepConn, ProtocolStatus.UNKNOWN_ROLE);
+    } else if (this.ctx.active >= maxReqs || this.#requests.size >= maxRequestsPerConn) {
+      this.#refuse(id, begin.keepConn, ProtocolStatus.OVERLOADED);
+    } else {
+      this.#requests.set(id, new FcgiRequest(this, id, begin.keepConn));
+      this.ctx.active++;
+    }
+  }
+
+  #refuse(id: number, keepConn: boolean, status: number): void {
+    this.output.record(encodeEndRequest(id, 0, status));
+    this.#ended.add(id);
+    if (!keepConn && this.#requests.size === 0) this.output.endAfterFlush();
+  }
+
+  // §5.4: the web server gave up on a request; answer with END_REQUEST, write nothing else.
+  #abort(id: number): void {
+    const request = this.#request(id, "ABORT_REQUEST");
+    if (request === null) return;
+    request.cancel(new ClientGoneError(`FastCGI ABORT_REQUEST for request ${id}`));
+    this.output.record(encodeEndRequest(id, 0, ProtocolStatus.REQUEST_COMPLETE));
+    this.#forget(request);
+  }
+
+  // §5.2
+  #params(id: number, content: Uint8Array): void {
+    const request = this.#request(id, "PARAMS");
+    if (request === null) return;
+    if (request.phase !== "params") {
+      throw new ProtocolError(`PARAMS for request ${id}: arrived after its PARAMS ended`);
+    }
+    if (content.length === 0) request.start();
+    else request.addParams(content);
+  }
+
+  // §5.3
+  #stdin(id: number, content: Uint8Array): void {
+    const request = this.#request(id, "STDIN");
+    if (request === null) return;
+    if (request.phase === "params") {
+      throw new ProtocolError(`STDIN for request ${id}: arrived before its PARAMS ended`);
+    }
+    request.stdin(content);
+  }
+
+  #unexpected(type: number, id: number): void {
+    if (this.#ended.has(id)) return; // e.g. DATA for a FILTER request refused with UNKNOWN_ROLE
+    throw new ProtocolError(
+      `${recordTypeName(type)} record for request ${id}: not expected by a RESPONDER`,
+    );
+  }
+
+  /** The request with this id; null for a late record of one that ended; else a protocol error. */
+  #request(id: number, what: string): FcgiRequest | null {
+    const request = this.#requests.get(id);
+    if (request !== undefined) return request;
+    if (this.#ended.has(id)) return null;
+    throw new ProtocolError(`${what} for request ${id}, which was never begun on this connection`);
+  }
+
+  // --- RequestHost ----------------------------------------------------------------------
+
+  requestEnded(request: FcgiRequest): void {
+    this.#forget(request);
+  }
+
+  breakConnection(request: FcgiRequest, error: unknown): void {
+    const why = error instanceof Error ? error.message : String(error);
+    this.ctx.log(
+      `tsgi: fastcgi connection ${this.label}: request ${request.id} broke after its headers were sent (${why}); closing without END_REQUEST`,
+    );
+    this.#forget(request, false);
+    this.output.flush(); // its STDERR lines (the stack) still reach the web server's log
+    this.destroy();
+  }
+
+  pauseInput(): void {
+    if (this.#paused++ === 0) this.#socket.pause();
+  }
+
+  resumeInput(): void {
+    if (--this.#paused === 0 && !this.#closed) this.#socket.resume();
+  }
+
+  // --- lifetime ---------------------------------------------------------------------------
+
+  /** Bad bytes or a broken invariant: log one line naming it, close this connection only. */
+  fail(error: unknown): void {
+    if (this.#closed) return;
+    const why = error instanceof Error ? error.message : String(error);
+    this.ctx.log(`tsgi: fastcgi connection ${this.label}: ${why}`);
+    this.destroy();
+  }
+
+  /** Closes the connection now, aborting every request on it. */
+  destroy(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#cancelAll();
+    this.output.close();
+    this.#socket.destroy();
+  }
+
+  /** Params and idle timeouts, checked by the server's coarse sweep. */
+  sweep(now: number): void {
+    if (this.#closed) return;
+    const { idleTimeoutMs, paramsTimeoutMs } = this.ctx.limits;
+    if (this.#requests.size === 0) {
+      if (now - this.#lastActive >= idleTimeoutMs) this.destroy();
+      return;
+    }
+    for (const request of this.#requests.values()) {
+      if (request.phase !== "params" || now - request.began < paramsTimeoutMs) continue;
+      this.ctx.log(
+        `tsgi: fastcgi connection ${this.label}: request ${request.id}: PARAMS not complete after ${paramsTimeoutMs} ms (paramsTimeoutMs); dropped`,
+      );
+      request.cancel(new ClientGoneError(`request ${request.id} timed out in PARAMS`));
+      this.output.record(encodeEndRequest(request.id, 1, ProtocolStatus.REQUEST_COMPLETE));
+      this.#forget(request, false);
+    }
+    if (this.#requests.size === 0) this.output.endAfterFlush();
+  }
+
+  #forget(request: FcgiRequest, honourKeepConn = true): void {
+    if (this.#requests.get(request.id) !== request) return;
+    this.#requests.delete(request.id);
+    this.#ended.add(request.id);
+    this.ctx.active--;
+    this.#lastActive = this.ctx.clock;
+    // §5.1: FCGI_KEEP_CONN clear -> the application closes the connection after the request.
+    if (honourKeepConn && !request.keepConn && this.#requests.size === 0) {
+      this.output.endAfterFlush();
+    }
+  }
+
+  #cancelAll(): void {
+    if (this.#requests.size === 0) return;
+    const reason = new ClientGoneError(`FastCGI connection ${this.label} closed`);
+    for (const request of [...this.#requests.values()]) {
+      request.cancel(reason);
+      this.#forget(request, false);
+    }
+  }
+
+  readonly #onError = (error: Error): void => {
+    // ECONNRESET/EPIPE: the web server went away; 'close' follows and aborts what is left.
+    const code = (error as { code?: string }).code;
+    if (code !== "ECONNRESET" && code !== "EPIPE") this.fail(error);
+  };
+
+  readonly #onClose = (): void => {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#cancelAll();
+      this.output.close();
+    }
+    this.#onGone(this);
+  };
+}
+
+/** "127.0.0.1:51234", "[::1]:51234", or "unix" for a Unix socket peer. */
+export function peerLabel(socket: Socket): string {
+  const address = socket.remoteAddress;
+  if (address === undefined) return "unix";
+  const host = address.includes(":") ? `[${address}]` : address;
+  return `${host}:${socket.remotePort}`;
+}

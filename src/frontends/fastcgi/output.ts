@@ -1,0 +1,117 @@
+import type { Socket } from "node:net";
+import { encodeStream } from "../../protocol/fastcgi.js";
+
+/** Past this many queued bytes a write is flushed at once instead of at the end of the tick. */
+const FLUSH_AT = 64 * 1024;
+/** Up to this total, queued pieces are joined into one buffer (one copy beats a writev of many). */
+const JOIN_AT = 16 * 1024;
+
+/**
+ * The write side of one connection. Records queue here and go out together at the end of the
+ * tick, so a small response (head, body, empty STDOUT, END_REQUEST) and the responses of
+ * requests that finished together leave in ONE syscall. Backpressure is the socket's: when
+ * it is over its high-water mark, `drained()` is what a writer awaits.
+ */
+export class Output {
+  readonly #socket: Socket;
+  #pieces: Uint8Array[] = [];
+  #bytes = 0;
+  #scheduled = false;
+  #endAfterFlush = false;
+  #closed = false;
+  #drain: Promise<void> | null = null;
+  #resolveDrain: (() => void) | null = null;
+  readonly #flush = () => this.flush();
+
+  constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.on("drain", this.#release);
+  }
+
+  /** Bytes queued and not yet handed to the socket. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** True while the socket holds more than its high-water mark: writers should wait. */
+  get congested(): boolean {
+    return this.#socket.writableNeedDrain;
+  }
+
+  /** Queues `data` as records of stream `type` (STDOUT, STDERR), 65535 bytes at most each. */
+  stream(type: number, requestId: number, data: Uint8Array): void {
+    if (this.#closed) return;
+    encodeStream(type, requestId, data, this.#pieces);
+    this.#queued(data.length);
+  }
+
+  /** Queues one encoded record. */
+  record(bytes: Uint8Array): void {
+    if (this.#closed) return;
+    this.#pieces.push(bytes);
+    this.#queued(bytes.length);
+  }
+
+  /** Ends the connection once what is queued has been written (FCGI_KEEP_CONN clear). */
+  endAfterFlush(): void {
+    this.#endAfterFlush = true;
+    this.#schedule();
+  }
+
+  /** Resolves when the socket drained (or the connection closed). */
+  drained(): Promise<void> {
+    this.#drain ??= new Promise<void>((resolve) => {
+      this.#resolveDrain = resolve;
+    });
+    return this.#drain;
+  }
+
+  /** Hands everything queued to the socket, in one write when it is small. */
+  flush(): void {
+    this.#scheduled = false;
+    const pieces = this.#pieces;
+    const total = this.#bytes;
+    this.#pieces = [];
+    this.#bytes = 0;
+    const socket = this.#socket;
+    if (this.#closed || socket.destroyed) return;
+    if (pieces.length === 1) socket.write(pieces[0]);
+    else if (pieces.length > 1 && total <= JOIN_AT) socket.write(Buffer.concat(pieces));
+    else if (pieces.length > 1) {
+      socket.cork();
+      for (const piece of pieces) socket.write(piece);
+      socket.uncork();
+    }
+    if (this.#endAfterFlush) {
+      this.#closed = true;
+      socket.end();
+    }
+  }
+
+  /** Drops what is queued and wakes every writer: the connection is gone. */
+  close(): void {
+    this.#closed = true;
+    this.#pieces = [];
+    this.#bytes = 0;
+    this.#release();
+  }
+
+  #queued(length: number): void {
+    this.#bytes += length;
+    if (this.#bytes >= FLUSH_AT) this.flush();
+    else this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    process.nextTick(this.#flush);
+  }
+
+  readonly #release = () => {
+    const resolve = this.#resolveDrain;
+    this.#drain = null;
+    this.#resolveDrain = null;
+    resolve?.();
+  };
+}

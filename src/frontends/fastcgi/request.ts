@@ -1,0 +1,220 @@
+import { buildEnviron } from "../../core/environ.js";
+import { ProtocolError } from "../../core/errors.js";
+import { runApp } from "../../core/run.js";
+import type { Headers, Sink } from "../../core/types.js";
+import { formatResponseHead } from "../../protocol/cgi.js";
+import {
+  encodeEndRequest,
+  encodeStreamEnd,
+  ParamsAccumulator,
+  ProtocolStatus,
+  RecordType,
+} from "../../protocol/fastcgi.js";
+import type { ServerContext } from "./context.js";
+import type { Output } from "./output.js";
+import { FcgiErrors, type StderrTarget } from "./stderr.js";
+import { type FlowControl, StdinQueue } from "./stdin.js";
+
+/** The connection, as one of its requests sees it. */
+export interface RequestHost extends FlowControl {
+  readonly ctx: ServerContext;
+  readonly output: Output;
+  /** The request sent END_REQUEST: forget its id. */
+  requestEnded(request: FcgiRequest): void;
+  /** The response broke after its headers: close the connection without END_REQUEST. */
+  breakConnection(request: FcgiRequest, error: unknown): void;
+}
+
+/** params: collecting FCGI_PARAMS; running: the app has it; done: END_REQUEST sent or aborted. */
+export type RequestPhase = "params" | "running" | "done";
+
+/** A small head and first chunk share one STDOUT record. */
+const MERGE_AT = 8 * 1024;
+
+/**
+ * The empty STDOUT record and END_REQUEST(0, REQUEST_COMPLETE) that end every normal
+ * response, encoded once per request id (web servers reuse a few ids): two fewer
+ * allocations per request. Sockets never modify what they write, so sharing is safe.
+ */
+const TAILS: Buffer[] = [];
+
+function completeTail(id: number): Buffer {
+  let tail = TAILS[id];
+  if (tail === undefined) {
+    tail = Buffer.concat([
+      encodeStreamEnd(RecordType.STDOUT, id),
+      encodeEndRequest(id, 0, ProtocolStatus.REQUEST_COMPLETE),
+    ]);
+    TAILS[id] = tail;
+  }
+  return tail;
+}
+
+/**
+ * One FastCGI RESPONDER request (FastCGI 1.0 §6.2): PARAMS in, the app run through the core,
+ * STDIN as `tsgi.input`, and the request's own Sink writing STDOUT/STDERR records.
+ */
+export class FcgiRequest implements Sink, StderrTarget {
+  phase: RequestPhase = "params";
+  readonly id: number;
+  readonly keepConn: boolean;
+  /** ctx.clock at BEGIN_REQUEST, for the params timeout. */
+  readonly began: number;
+  readonly #host: RequestHost;
+  #params: ParamsAccumulator | null;
+  #stdin: StdinQueue | null = null;
+  #controller: AbortController | null = null;
+  #head: Buffer | null = null;
+  #stderrUsed = false;
+  #wake: (() => void) | null = null;
+
+  constructor(host: RequestHost, id: number, keepConn: boolean) {
+    this.#host = host;
+    this.id = id;
+    this.keepConn = keepConn;
+    this.began = host.ctx.clock;
+    const { maxParamsBytes, maxParamsPairs } = host.ctx.limits;
+    this.#params = new ParamsAccumulator(id, {
+      maxBytes: maxParamsBytes,
+      maxPairs: maxParamsPairs,
+    });
+  }
+
+  /** One PARAMS record's content; a pair may straddle records (§5.2). Throws LimitError. */
+  addParams(content: Uint8Array): void {
+    this.#params?.add(content);
+  }
+
+  /** The empty PARAMS record: decode them and start the app. Throws on malformed PARAMS. */
+  start(): void {
+    const params = this.#params!.finish();
+    this.#params = null;
+    this.phase = "running";
+    this.#stdin = new StdinQueue(this.#host);
+    this.#controller = new AbortController();
+    let environ: ReturnType<typeof buildEnviron>;
+    try {
+      environ = buildEnviron(params, {
+        source: this.#stdin,
+        // FastCGI delimits STDIN with an empty record, so a body needs no CONTENT_LENGTH.
+        bodyWithoutLength: "until-end",
+        errors: new FcgiErrors(this),
+        signal: this.#controller.signal,
+        multithread: true,
+        multiprocess: false,
+        runOnce: false,
+      });
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.#badRequest(error);
+      return;
+    }
+    runApp(this.#host.ctx.app, environ, this).catch(this.#host.ctx.unexpected);
+  }
+
+  /** One STDIN record; the empty one ends the body. */
+  stdin(content: Uint8Array): void {
+    if (content.length === 0) this.#stdin?.end();
+    else this.#stdin?.push(content);
+  }
+
+  /** ABORT_REQUEST or a lost connection: fire tsgi.signal; the sink writes nothing more. */
+  cancel(reason: unknown): void {
+    if (this.phase === "done") return;
+    this.phase = "done";
+    this.#params = null;
+    this.#head = null;
+    this.#stdin?.fail(reason);
+    this.#controller?.abort(reason);
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  // --- Sink ---------------------------------------------------------------------------
+
+  commit(status: string, headers: Headers): void {
+    if (this.phase !== "running") return;
+    // RFC 3875 §6: the response is a CGI response, head first; it leaves with the first chunk.
+    this.#head = formatResponseHead(status, headers);
+  }
+
+  write(chunk: Uint8Array): void | Promise<void> {
+    if (this.phase !== "running") return;
+    const output = this.#host.output;
+    const head = this.#head;
+    if (head === null) output.stream(RecordType.STDOUT, this.id, chunk);
+    else {
+      this.#head = null;
+      if (head.length + chunk.length <= MERGE_AT) {
+        const merged = Buffer.allocUnsafe(head.length + chunk.length);
+        merged.set(head, 0);
+        merged.set(chunk, head.length);
+        output.stream(RecordType.STDOUT, this.id, merged);
+      } else {
+        output.stream(RecordType.STDOUT, this.id, head);
+        output.stream(RecordType.STDOUT, this.id, chunk);
+      }
+    }
+    if (output.congested) return this.#drained(output);
+  }
+
+  // Backpressure: the app's next chunk waits for 'drain', or for an abort, whichever is first.
+  #drained(output: Output): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      output.drained().then(resolve);
+    });
+  }
+
+  end(): void {
+    if (this.phase !== "running") return;
+    this.phase = "done";
+    const output = this.#host.output;
+    if (this.#head !== null) output.stream(RecordType.STDOUT, this.id, this.#head);
+    this.#head = null;
+    // §3.3: each stream ends with an empty record; then END_REQUEST (§5.5).
+    if (this.#stderrUsed) {
+      output.record(encodeStreamEnd(RecordType.STDOUT, this.id));
+      output.record(encodeStreamEnd(RecordType.STDERR, this.id));
+      output.record(encodeEndRequest(this.id, 0, ProtocolStatus.REQUEST_COMPLETE));
+    } else {
+      output.record(completeTail(this.id));
+    }
+    this.#stdin?.release();
+    this.#host.requestEnded(this);
+  }
+
+  abort(error: unknown): void {
+    // Already cancelled (client gone): nothing to break. Otherwise design §1 rule 10.
+    if (this.phase === "done") return;
+    this.phase = "done";
+    this.#stdin?.release();
+    this.#host.breakConnection(this, error);
+  }
+
+  // --- tsgi.errors --------------------------------------------------------------------
+
+  writeStderr(text: string): void {
+    if (text.length === 0) return;
+    if (this.phase !== "running") {
+      // END_REQUEST went out (or never will): the web server no longer listens for this id.
+      this.#host.ctx.log(`tsgi: request ${this.id} (after its end): ${text.trimEnd()}`);
+      return;
+    }
+    this.#stderrUsed = true;
+    this.#host.output.stream(RecordType.STDERR, this.id, Buffer.from(text, "utf8"));
+  }
+
+  // RFC 3875 §4.1.2: a CONTENT_LENGTH that is not a byte count is the web server's mistake.
+  #badRequest(error: ProtocolError): void {
+    this.#host.ctx.log(`tsgi: fastcgi request ${this.id}: 400 Bad Request: ${error.message}`);
+    const body = Buffer.from(`Bad Request: ${error.message}\n`, "latin1");
+    this.commit("400 Bad Request", [
+      ["Content-Type", "text/plain; charset=utf-8"],
+      ["Content-Length", String(body.length)],
+    ]);
+    this.write(body);
+    this.end();
+  }
+}

@@ -1,0 +1,204 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { buildEnviron } from "../core/environ.js";
+import { ClientGoneError, ProtocolError } from "../core/errors.js";
+import { type RunOptions, runApp } from "../core/run.js";
+import type { Application, Environ, ErrorStream, Headers, Outcome, Sink } from "../core/types.js";
+import { metaVariablesFromRequest } from "../protocol/cgi.js";
+
+export interface ServeOptions {
+  /** Address to listen on; default "127.0.0.1" (this server is not meant to face a network). */
+  host?: string;
+  /** TCP port; default 8080; 0 picks a free one (read it from the result). */
+  port?: number;
+  /** One access-log line per request on stderr; default false. */
+  log?: boolean;
+  /** Answers when the app fails before its headers are sent (see runApp). */
+  errorApp?: RunOptions["errorApp"];
+}
+
+export interface DevServer {
+  server: Server;
+  /** "http://127.0.0.1:8080" */
+  url: string;
+  port: number;
+  /** Stops listening and drops open connections. */
+  close(): Promise<void>;
+}
+
+const stderrErrors: ErrorStream = {
+  write: (text) => {
+    process.stderr.write(text);
+  },
+  flush: () => {},
+};
+
+/**
+ * A development HTTP server for an application, on `node:http`.
+ *
+ * **For development only**: it has no timeouts, limits or process management worth the name.
+ * In production put the app behind a real web server through CGI or FastCGI.
+ *
+ * @example
+ * const { url, close } = await serve(app, { port: 0 });
+ * console.log(await (await fetch(url)).text());
+ * await close();
+ */
+export function serve(app: Application, options: ServeOptions = {}): Promise<DevServer> {
+  const host = options.host ?? "127.0.0.1";
+  const server = createServer((req, res) => {
+    handle(app, req, res, options).catch((error) => internalFailure(res, error));
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 8080, host, () => {
+      server.off("error", reject);
+      const port = (server.address() as AddressInfo).port;
+      const shown = host.includes(":") ? `[${host}]` : host;
+      resolve({ server, url: `http://${shown}:${port}`, port, close: () => stop(server) });
+    });
+  });
+}
+
+function stop(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    // A keep-alive or streaming connection would hold close() open indefinitely.
+    server.closeAllConnections();
+  });
+}
+
+async function handle(
+  app: Application,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ServeOptions,
+): Promise<void> {
+  const started = Date.now();
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort(new ClientGoneError());
+  });
+  let environ: Environ;
+  try {
+    environ = buildEnviron(metaVariables(req), {
+      source: req,
+      // Chunked uploads carry no Content-Length: the body runs to the end of the request stream.
+      bodyWithoutLength: "until-end",
+      errors: stderrErrors,
+      signal: controller.signal,
+      multithread: false,
+      multiprocess: false,
+      runOnce: false,
+    });
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    badRequest(res, error.message);
+    if (options.log) accessLog(req, "400 Bad Request", 0, started);
+    return;
+  }
+  const outcome = await runApp(app, environ, new ResponseSink(res), {
+    errorApp: options.errorApp,
+  });
+  if (options.log) accessLog(req, describeOutcome(outcome), outcome.bytesSent, started);
+}
+
+function metaVariables(req: IncomingMessage): Record<string, string> {
+  const socket = req.socket;
+  // Node decodes header bytes as latin-1, so these are already byte strings (design §1).
+  const headers: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
+  }
+  return metaVariablesFromRequest({
+    method: req.method ?? "GET",
+    target: req.url ?? "/",
+    headers,
+    serverName: socket.localAddress ?? "localhost",
+    serverPort: socket.localPort,
+    serverProtocol: `HTTP/${req.httpVersion}`,
+    remoteAddr: socket.remoteAddress,
+    remotePort: socket.remotePort,
+  });
+}
+
+/** The core's Sink over a ServerResponse: headers raw and in order, writes with backpressure. */
+class ResponseSink implements Sink {
+  constructor(private readonly res: ServerResponse) {}
+
+  commit(status: string, headers: Headers): void {
+    const flat: string[] = [];
+    for (const [name, value] of headers) flat.push(name, value);
+    this.res.writeHead(Number(status.slice(0, 3)), status.slice(4), flat);
+  }
+
+  write(chunk: Uint8Array): void | Promise<void> {
+    const res = this.res;
+    if (res.destroyed) return Promise.reject(new ClientGoneError());
+    // Copy: the app may reuse its buffer once write() resolved, while Node still queues this one.
+    if (res.write(Buffer.from(chunk))) return;
+    return new Promise((resolve, reject) => {
+      const onDrain = () => {
+        res.off("close", onClose);
+        resolve();
+      };
+      const onClose = () => {
+        res.off("drain", onDrain);
+        reject(new ClientGoneError());
+      };
+      res.once("drain", onDrain);
+      res.once("close", onClose);
+    });
+  }
+
+  end(): void {
+    this.res.end();
+  }
+
+  // Design §1 rule 10: a response broken after its headers must not look complete, so the
+  // connection is cut instead of ending the chunked body or a short Content-Length.
+  abort(): void {
+    // Node corks the socket until the next tick: flush what was sent so the client sees the
+    // headers and the partial body, then the cut.
+    const socket = this.res.socket;
+    while (socket?.writableCorked) socket.uncork();
+    this.res.destroy();
+  }
+}
+
+function badRequest(res: ServerResponse, message: string): void {
+  const body = Buffer.from(`Bad Request: ${message}\n`, "latin1");
+  res.writeHead(400, "Bad Request", [
+    "Content-Type",
+    "text/plain; charset=utf-8",
+    "Content-Length",
+    String(body.length),
+    "Connection",
+    "close",
+  ]);
+  res.end(body);
+}
+
+// A bug in this file, not in the app: say so and do not leave the client hanging.
+function internalFailure(res: ServerResponse, error: unknown): void {
+  process.stderr.write(`tsgi: dev server failure: ${String(error)}\n`);
+  if (!res.headersSent) {
+    res.writeHead(500, ["Content-Type", "text/plain", "Connection", "close"]);
+    res.end("Internal Server Error\n");
+  } else {
+    res.destroy();
+  }
+}
+
+function describeOutcome(outcome: Outcome): string {
+  const status = outcome.status ?? "-";
+  return outcome.kind === "ok" || outcome.kind === "error" ? status : `${status} (${outcome.kind})`;
+}
+
+function accessLog(req: IncomingMessage, status: string, bytes: number, started: number): void {
+  const line = `${req.method} ${req.url} HTTP/${req.httpVersion}`;
+  const ms = Date.now() - started;
+  process.stderr.write(
+    `tsgi: ${req.socket.remoteAddress ?? "-"} "${line}" ${status} ${bytes} ${ms}ms\n`,
+  );
+}

@@ -1,0 +1,237 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
+import { dirname, join, posix, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import { describe, expect, test } from "vitest";
+
+// Design §3: data flows one way (front-end -> core -> app -> core -> sink) and imports follow
+// the same direction. This test reads every import under src/ and names each arrow that runs
+// the wrong way.
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const SRC = join(ROOT, "src");
+
+interface SourceFile {
+  /** Path relative to src/, with "/" separators: "core/run.ts". */
+  path: string;
+  /** Every module specifier it imports or re-exports from, static or dynamic. */
+  specifiers: string[];
+}
+
+/** Node modules that do I/O: the core and the protocol codecs stay pure. */
+const IO_MODULES = new Set([
+  "net",
+  "tls",
+  "http",
+  "https",
+  "http2",
+  "dgram",
+  "child_process",
+  "cluster",
+  "fs",
+  "fs/promises",
+]);
+
+type Layer =
+  | { kind: "core" | "protocol" | "middleware" | "adapters" | "testing" | "free" }
+  | { kind: "frontend"; name: string };
+
+function layerOf(path: string): Layer {
+  const [top, second] = path.split("/");
+  if (path.split("/").length === 1) return { kind: "free" }; // top-level entry files
+  if (top === "frontends") return { kind: "frontend", name: second.replace(/\.ts$/, "") };
+  if (top === "core" || top === "protocol" || top === "middleware") return { kind: top };
+  if (top === "adapters" || top === "testing") return { kind: top };
+  return { kind: "free" }; // cli/ and anything else may import anything
+}
+
+function layerName(layer: Layer): string {
+  return layer.kind === "frontend" ? `frontends/${layer.name}` : layer.kind;
+}
+
+/** Where a specifier points: a file under src/, a node builtin, or a package. */
+type Target =
+  | { kind: "src"; path: string; layer: Layer }
+  | { kind: "builtin"; name: string }
+  | { kind: "package"; name: string }
+  | { kind: "outside"; path: string };
+
+function resolve(from: string, specifier: string): Target {
+  if (specifier.startsWith(".")) {
+    const path = posix.normalize(posix.join(posix.dirname(from), specifier));
+    if (path.startsWith("..")) return { kind: "outside", path };
+    const file = path.replace(/\.js$/, ".ts");
+    return { kind: "src", path: file, layer: layerOf(file) };
+  }
+  if (specifier.startsWith("node:") || isBuiltin(specifier)) {
+    return { kind: "builtin", name: specifier.replace(/^node:/, "") };
+  }
+  return { kind: "package", name: specifier };
+}
+
+/** Why `layer` must not import `target`, or null when the arrow is allowed. */
+function refusal(layer: Layer, target: Target): string | null {
+  if (layer.kind === "free") return null;
+  if (target.kind === "outside") return `${layerName(layer)} must not import outside src/`;
+  if (target.kind === "package") {
+    return `${layerName(layer)} must not import package ${target.name}`;
+  }
+  if (target.kind === "builtin") {
+    const pure = layer.kind === "core" || layer.kind === "protocol";
+    return pure && IO_MODULES.has(target.name)
+      ? `${layerName(layer)} must not import node:${target.name} (no I/O)`
+      : null;
+  }
+  const to = target.layer;
+  const allowed: Record<Exclude<Layer["kind"], "free">, Array<Layer["kind"]>> = {
+    core: ["core"],
+    protocol: ["protocol", "core"],
+    frontend: ["core", "protocol"],
+    middleware: ["core", "middleware"],
+    adapters: ["core", "protocol"],
+    testing: ["core", "protocol"],
+  };
+  if (allowed[layer.kind].includes(to.kind)) return null;
+  // A front-end may use the files of its own folder, never another front-end.
+  if (layer.kind === "frontend" && to.kind === "frontend" && to.name === layer.name) return null;
+  return `${layerName(layer)} must not import ${targetName(layer, target.path)}`;
+}
+
+/** How a message names what was imported: "frontends", "frontends/http", "cli", "entry files". */
+function targetName(from: Layer, path: string): string {
+  const to = layerOf(path);
+  if (to.kind === "frontend") return from.kind === "frontend" ? layerName(to) : "frontends";
+  if (to.kind !== "free") return to.kind;
+  return path.includes("/") ? path.split("/")[0] : "entry files";
+}
+
+/** Every wrong-way arrow, as "src/core/x.ts imports ../frontends/y.js: core must not import frontends". */
+function checkImports(files: SourceFile[]): string[] {
+  const problems: string[] = [];
+  for (const file of files) {
+    const layer = layerOf(file.path);
+    for (const specifier of file.specifiers) {
+      const why = refusal(layer, resolve(file.path, specifier));
+      if (why) problems.push(`src/${file.path} imports ${specifier}: ${why}`);
+    }
+  }
+  return problems;
+}
+
+/** import / export-from / import() / import type specifiers, read by the TypeScript scanner. */
+function specifiersOf(text: string): string[] {
+  const info = ts.preProcessFile(text, true, true);
+  return info.importedFiles.map((file) => file.fileName);
+}
+
+function sourceFiles(dir: string): SourceFile[] {
+  const files: SourceFile[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...sourceFiles(full));
+    else if (entry.name.endsWith(".ts")) {
+      files.push({
+        path: relative(SRC, full).split("\\").join("/"),
+        specifiers: specifiersOf(readFileSync(full, "utf8")),
+      });
+    }
+  }
+  return files;
+}
+
+describe("import direction", () => {
+  const files = sourceFiles(SRC);
+
+  test("src/ has files to check, and their imports are found", () => {
+    expect(files.length).toBeGreaterThan(5);
+    const run = files.find((file) => file.path === "core/run.ts");
+    expect(run?.specifiers).toContain("./response.js");
+  });
+
+  test("every arrow under src/ runs the right way", () => {
+    expect(checkImports(files)).toEqual([]);
+  });
+});
+
+describe("the checker", () => {
+  test("finds static, type-only, re-export, side-effect and dynamic imports", () => {
+    const text = [
+      'import { a } from "./a.js";',
+      'import type { B } from "./b.js";',
+      'export { c } from "./c.js";',
+      'export * from "./d.js";',
+      'import "./e.js";',
+      'const f = await import("./f.js");',
+      "// import { g } from './commented.js'",
+      "const text = \"import { h } from './in-a-string.js'\";",
+    ].join("\n");
+    expect(specifiersOf(text)).toEqual([
+      "./a.js",
+      "./b.js",
+      "./c.js",
+      "./d.js",
+      "./e.js",
+      "./f.js",
+    ]);
+  });
+
+  test.each([
+    ["core/x.ts", "../frontends/cgi.js", "core must not import frontends"],
+    ["core/x.ts", "../protocol/cgi.js", "core must not import protocol"],
+    ["core/x.ts", "../middleware/gzip.js", "core must not import middleware"],
+    ["core/x.ts", "../testing/inject.js", "core must not import testing"],
+    ["core/x.ts", "../index.js", "core must not import entry files"],
+    ["core/x.ts", "node:net", "core must not import node:net (no I/O)"],
+    ["core/x.ts", "node:http", "core must not import node:http (no I/O)"],
+    ["core/x.ts", "child_process", "core must not import node:child_process (no I/O)"],
+    ["core/x.ts", "node:fs/promises", "core must not import node:fs/promises (no I/O)"],
+    ["core/x.ts", "commander", "core must not import package commander"],
+    ["core/x.ts", "../../package.json", "core must not import outside src/"],
+    ["protocol/x.ts", "../frontends/fastcgi/server.js", "protocol must not import frontends"],
+    ["protocol/x.ts", "node:fs", "protocol must not import node:fs (no I/O)"],
+    ["protocol/x.ts", "node:net", "protocol must not import node:net (no I/O)"],
+    ["frontends/cgi.ts", "./fastcgi/server.js", "frontends/cgi must not import frontends/fastcgi"],
+    ["frontends/cgi.ts", "./http.js", "frontends/cgi must not import frontends/http"],
+    [
+      "frontends/fastcgi/server.ts",
+      "../http.js",
+      "frontends/fastcgi must not import frontends/http",
+    ],
+    ["frontends/http.ts", "../middleware/x.js", "frontends/http must not import middleware"],
+    ["frontends/http.ts", "../cli/main.js", "frontends/http must not import cli"],
+    ["middleware/x.ts", "../protocol/cgi.js", "middleware must not import protocol"],
+    ["middleware/x.ts", "../frontends/http.js", "middleware must not import frontends"],
+    ["adapters/fetch.ts", "../frontends/http.js", "adapters must not import frontends"],
+    ["adapters/fetch.ts", "../middleware/x.js", "adapters must not import middleware"],
+    ["testing/inject.ts", "../frontends/cgi.js", "testing must not import frontends"],
+  ])("%s importing %s is refused", (path, specifier, why) => {
+    expect(checkImports([{ path, specifiers: [specifier] }])).toEqual([
+      `src/${path} imports ${specifier}: ${why}`,
+    ]);
+  });
+
+  test.each([
+    ["core/x.ts", "./types.js"],
+    ["core/x.ts", "node:events"],
+    ["core/x.ts", "node:buffer"],
+    ["protocol/x.ts", "../core/errors.js"],
+    ["protocol/x.ts", "./cgi.js"],
+    ["frontends/cgi.ts", "../core/run.js"],
+    ["frontends/cgi.ts", "../protocol/cgi.js"],
+    ["frontends/cgi.ts", "node:fs"],
+    ["frontends/fastcgi/server.ts", "./connection.js"],
+    ["frontends/fastcgi/server.ts", "node:net"],
+    ["frontends/http.ts", "node:http"],
+    ["middleware/x.ts", "../core/types.js"],
+    ["middleware/x.ts", "./y.js"],
+    ["adapters/fetch.ts", "../protocol/cgi.js"],
+    ["testing/inject.ts", "../protocol/cgi.js"],
+    ["cli/main.ts", "../frontends/fastcgi/server.js"],
+    ["cli/main.ts", "commander"],
+    ["index.ts", "./frontends/cgi.js"],
+    ["cgi.ts", "./frontends/cgi.js"],
+  ])("%s importing %s is allowed", (path, specifier) => {
+    expect(checkImports([{ path, specifiers: [specifier] }])).toEqual([]);
+  });
+});

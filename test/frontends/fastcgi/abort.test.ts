@@ -1,0 +1,149 @@
+import { describe, expect, test } from "vitest";
+import { ClientGoneError } from "../../../src/core/errors.js";
+import type { Application } from "../../../src/core/types.js";
+import { ProtocolStatus, RecordType } from "../../../src/protocol/fastcgi.js";
+import { cgiParams } from "../../helpers/fastcgi-client.js";
+import { waitFor } from "../../helpers/integration.js";
+import { sleep, start, text } from "./setup.js";
+
+/** An app that streams a chunk every 10 ms until aborted, recording what happened. */
+function streamingApp() {
+  const seen = { yielded: 0, closed: 0, reason: undefined as unknown, signalFired: false };
+  const app: Application = (environ, startResponse) => {
+    const signal = environ["tsgi.signal"];
+    signal.addEventListener("abort", () => {
+      seen.signalFired = true;
+      seen.reason = signal.reason;
+    });
+    startResponse("200 OK", [["Content-Type", "text/plain"]]);
+    const body = (async function* () {
+      for (;;) {
+        seen.yielded++;
+        yield text(`chunk ${seen.yielded}\n`);
+        await sleep(10);
+      }
+    })();
+    return Object.assign(body, { close: () => void seen.closed++ });
+  };
+  return { app, seen };
+}
+
+describe("FastCGI aborts", () => {
+  test("ABORT_REQUEST mid-stream: signal fired, close() called, one END_REQUEST, nothing after", async () => {
+    const { app, seen } = streamingApp();
+    const { client } = await start(app);
+    const c = await client();
+    const response = c.response(1);
+    c.begin(1);
+    c.params(1, cgiParams("/"));
+    c.stdin(1, new Uint8Array(0));
+    await c.nextRecord((r) => r.type === RecordType.STDOUT && r.content.length > 0);
+    c.abort(1);
+    const res = await response;
+    expect(res.protocolStatus).toBe(ProtocolStatus.REQUEST_COMPLETE);
+    await waitFor(() => seen.closed === 1, 2000, "close()");
+    expect(seen.signalFired).toBe(true);
+    expect(seen.reason).toBeInstanceOf(ClientGoneError);
+    await sleep(80); // the generator would have yielded several more chunks by now
+    const endAt = c.records.findIndex((r) => r.type === RecordType.END_REQUEST);
+    expect(c.records.slice(endAt + 1)).toEqual([]);
+    expect(c.records.filter((r) => r.type === RecordType.END_REQUEST)).toHaveLength(1);
+    expect(seen.closed).toBe(1);
+  });
+
+  test("a reused id after an abort never receives the old request's bytes", async () => {
+    const { app, seen } = streamingApp();
+    let calls = 0;
+    const routed: Application = (environ, startResponse) => {
+      calls++;
+      if (environ.PATH_INFO === "/stream") return app(environ, startResponse);
+      startResponse("200 OK", [["Content-Type", "text/plain"]]);
+      return [text("fresh")];
+    };
+    const { client } = await start(routed);
+    const c = await client();
+    const first = c.response(1);
+    c.begin(1);
+    c.params(1, cgiParams("/stream"));
+    c.stdin(1, new Uint8Array(0));
+    await c.nextRecord((r) => r.type === RecordType.STDOUT && r.content.length > 0);
+    c.abort(1);
+    await first;
+    const second = await c.request(1, cgiParams("/fresh"));
+    expect(second.body.toString()).toBe("fresh");
+    await sleep(60);
+    const afterFirstEnd = c.records.slice(
+      c.records.findIndex((r) => r.type === RecordType.END_REQUEST) + 1,
+    );
+    const stdout = Buffer.concat(
+      afterFirstEnd.filter((r) => r.type === RecordType.STDOUT).map((r) => r.content),
+    );
+    expect(stdout.toString()).not.toMatch(/chunk/);
+    expect(calls).toBe(2);
+    expect(seen.closed).toBe(1);
+  });
+
+  test("connection closed mid-stream: close() called, the server serves new connections", async () => {
+    const { app, seen } = streamingApp();
+    const { client } = await start(app);
+    const c = await client();
+    c.begin(1);
+    c.params(1, cgiParams("/"));
+    c.stdin(1, new Uint8Array(0));
+    await c.nextRecord((r) => r.type === RecordType.STDOUT && r.content.length > 0);
+    c.close();
+    await waitFor(() => seen.closed === 1, 2000, "close()");
+    expect(seen.reason).toBeInstanceOf(ClientGoneError);
+    const d = await client();
+    d.begin(2);
+    d.params(2, cgiParams("/"));
+    d.stdin(2, new Uint8Array(0));
+    await d.nextRecord((r) => r.type === RecordType.STDOUT && r.content.length > 0);
+    d.abort(2);
+    await d.nextRecord((r) => r.type === RecordType.END_REQUEST);
+  });
+
+  test("a reader blocked on tsgi.input is rejected when the request is aborted", async () => {
+    let failure: unknown;
+    const app: Application = async (environ, startResponse) => {
+      try {
+        await environ["tsgi.input"].read();
+      } catch (error) {
+        failure = error;
+      }
+      startResponse("200 OK", []);
+      return [];
+    };
+    const { client } = await start(app);
+    const c = await client();
+    c.begin(1);
+    c.params(1, cgiParams("/", { REQUEST_METHOD: "POST" }));
+    c.stdin(1, text("partial"));
+    await sleep(30);
+    c.abort(1);
+    await waitFor(() => failure !== undefined, 2000, "the read to fail");
+    expect(failure).toBeInstanceOf(ClientGoneError);
+  });
+
+  test("an error after the headers closes the connection without END_REQUEST", async () => {
+    const app: Application = (_environ, startResponse) => {
+      startResponse("200 OK", [["Content-Type", "text/plain"]]);
+      return (async function* () {
+        yield text("partial");
+        await sleep(5);
+        throw new Error("late failure");
+      })();
+    };
+    const { client, logs } = await start(app);
+    const c = await client();
+    const res = c.request(1, cgiParams("/"));
+    await expect(res).rejects.toThrow(/closed before END_REQUEST/);
+    expect(c.records.some((r) => r.type === RecordType.END_REQUEST)).toBe(false);
+    expect(
+      Buffer.concat(
+        c.records.filter((r) => r.type === RecordType.STDOUT).map((r) => r.content),
+      ).toString(),
+    ).toMatch(/partial$/);
+    expect(logs.join("\n")).toMatch(/request 1 broke after its headers/);
+  });
+});

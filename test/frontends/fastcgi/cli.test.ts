@@ -1,0 +1,91 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { afterEach, expect, test } from "vitest";
+import { cgiParams, FcgiClient } from "../../helpers/fastcgi-client.js";
+import { describeIntegration, freePort, need } from "../../helpers/integration.js";
+
+const MAIN = "dist/cli/main.js";
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill("SIGKILL");
+});
+
+function tsgi(
+  args: string[],
+  stdin: "ignore" | "pipe" | number = "ignore",
+): ChildProcess & { stderrText: () => string } {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    stdio: [stdin, "pipe", "pipe"],
+    env: { ...process.env, GATEWAY_INTERFACE: "" },
+  });
+  children.push(child);
+  let stderr = "";
+  child.stderr!.on("data", (d) => (stderr += d));
+  return Object.assign(child, { stderrText: () => stderr });
+}
+
+function listening(child: ReturnType<typeof tsgi>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const match = /tsgi: FastCGI on (\S+)\n/.exec(child.stderrText());
+      if (match) resolve(match[1]);
+    };
+    child.stderr!.on("data", check);
+    child.on("exit", (code) => reject(new Error(`tsgi exited ${code}: ${child.stderrText()}`)));
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+}
+
+describeIntegration(
+  "tsgi fcgi / tsgi run (built CLI)",
+  [need("dist/cli/main.js (npm run build)", existsSync(MAIN))],
+  () => {
+    test("tsgi fcgi --listen serves, prints one line, exits 0 on SIGTERM", async () => {
+      const port = await freePort();
+      const child = tsgi(["fcgi", "examples/hello.mjs", "--listen", `127.0.0.1:${port}`]);
+      expect(await listening(child)).toBe(`127.0.0.1:${port}`);
+      const c = await FcgiClient.connect(`127.0.0.1:${port}`);
+      expect((await c.request(1, cgiParams("/"))).body.toString()).toBe("Hello, world!\n");
+      c.close();
+      child.kill("SIGTERM");
+      expect(await exited(child)).toBe(0);
+      expect(child.stderrText().trim().split("\n")).toHaveLength(1);
+    });
+
+    test("tsgi run serves FastCGI on the listening socket it inherits as fd 0", async () => {
+      const server: Server = createServer();
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      const port = (server.address() as { port: number }).port;
+      const fd = (server as unknown as { _handle: { fd: number } })._handle.fd;
+      const child = tsgi(["run", "examples/hello.mjs"], fd);
+      await listening(child);
+      await new Promise((r) => server.close(r)); // only the child accepts from now on
+      const c = await FcgiClient.connect(`127.0.0.1:${port}`);
+      expect((await c.request(1, cgiParams("/"))).status).toBe("200 OK");
+      c.close();
+    });
+
+    test("tsgi run with neither a listening socket nor GATEWAY_INTERFACE exits 2 with a hint", async () => {
+      const child = tsgi(["run", "examples/hello.mjs"], "pipe");
+      expect(await exited(child)).toBe(2);
+      expect(child.stderrText()).toMatch(/tsgi fcgi APP --listen/);
+    });
+
+    test("tsgi fcgi on a live Unix socket refuses and exits non-zero", async () => {
+      const path = `/tmp/tsgi-live-${process.pid}-${Date.now()}.sock`;
+      const other = createServer();
+      await new Promise<void>((r) => other.listen(path, r));
+      try {
+        const child = tsgi(["fcgi", "examples/hello.mjs", "--listen", path]);
+        expect(await exited(child)).toBe(1);
+        expect(child.stderrText()).toMatch(/cannot listen on .*in use/);
+      } finally {
+        await new Promise((r) => other.close(r));
+      }
+    });
+  },
+);

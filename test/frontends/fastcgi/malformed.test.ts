@@ -1,0 +1,165 @@
+import { describe, expect, test } from "vitest";
+import type { Application } from "../../../src/core/types.js";
+import { encodePairs, FCGI_KEEP_CONN, RecordType } from "../../../src/protocol/fastcgi.js";
+import { cgiParams } from "../../helpers/fastcgi-client.js";
+import { concat, length, pair, record } from "../../helpers/fastcgi-records.js";
+import { waitFor } from "../../helpers/integration.js";
+import { sleep, start, text } from "./setup.js";
+
+const BEGIN = (id: number) =>
+  record(RecordType.BEGIN_REQUEST, id, [0, 1, FCGI_KEEP_CONN, 0, 0, 0, 0, 0]);
+const PARAMS = (id: number, content: Uint8Array | number[] | string) =>
+  record(RecordType.PARAMS, id, content);
+const END_PARAMS = (id: number) => record(RecordType.PARAMS, id);
+
+const CASES: Array<[string, Uint8Array, RegExp]> = [
+  [
+    "bad version",
+    record(RecordType.BEGIN_REQUEST, 1, [0, 1, 1, 0, 0, 0, 0, 0], undefined, 2),
+    /unsupported version 2/,
+  ],
+  [
+    "wrong BEGIN_REQUEST length",
+    record(RecordType.BEGIN_REQUEST, 1, [0, 1, 1]),
+    /BEGIN_REQUEST for request 1: content length 3/,
+  ],
+  ["BEGIN_REQUEST with id 0", BEGIN(0), /request id 0/],
+  [
+    "NUL in a param name",
+    concat(BEGIN(7), PARAMS(7, pair("BAD\0NAME", "x")), END_PARAMS(7)),
+    /PARAMS for request 7: .*NUL/,
+  ],
+  [
+    "PARAMS over maxParamsBytes",
+    concat(BEGIN(7), PARAMS(7, pair("X", "v".repeat(3000)))),
+    /PARAMS for request 7: .*maxParamsBytes/,
+  ],
+  [
+    "pair count over maxParamsPairs",
+    concat(
+      BEGIN(7),
+      PARAMS(7, concat(...Array.from({ length: 20 }, (_, i) => pair(`N${i}`, "v")))),
+      END_PARAMS(7),
+    ),
+    /PARAMS for request 7: pair count exceeds limit 10/,
+  ],
+  [
+    "a pair overrunning its data",
+    concat(BEGIN(7), PARAMS(7, concat(length(5), length(200), "NAME")), END_PARAMS(7)),
+    /PARAMS for request 7: pair at byte 0/,
+  ],
+  [
+    "BEGIN_REQUEST for an active id",
+    concat(BEGIN(3), BEGIN(3)),
+    /BEGIN_REQUEST for request 3, which is still active/,
+  ],
+  [
+    "PARAMS for a request never begun",
+    PARAMS(9, pair("A", "b")),
+    /PARAMS for request 9, which was never begun/,
+  ],
+  [
+    "STDIN before PARAMS ended",
+    concat(BEGIN(4), record(RecordType.STDIN, 4, "x")),
+    /STDIN for request 4: arrived before its PARAMS ended/,
+  ],
+  [
+    "DATA for a responder",
+    concat(BEGIN(4), record(RecordType.DATA, 4, "x")),
+    /DATA record for request 4/,
+  ],
+  ["GET_VALUES with a bad pair", record(RecordType.GET_VALUES, 0, [0x80, 0, 0]), /GET_VALUES/],
+];
+
+/** Streams slowly until told to finish, so a request is in flight on another connection. */
+function slowApp() {
+  let release: () => void = () => {};
+  const released = new Promise<void>((r) => (release = r));
+  const app: Application = (environ, startResponse) => {
+    startResponse("200 OK", [["Content-Type", "text/plain"]]);
+    if (environ.PATH_INFO !== "/slow") return [text("quick")];
+    return (async function* () {
+      yield text("one ");
+      await released;
+      yield text("two");
+    })();
+  };
+  return { app, release };
+}
+
+describe("malformed input closes that connection only", () => {
+  test.each(CASES)("%s", async (_name, bytes, message) => {
+    const { app, release } = slowApp();
+    const { client, logs } = await start(app, { maxParamsBytes: 2000, maxParamsPairs: 10 });
+    const good = await client();
+    const inFlight = good.request(1, cgiParams("/slow"));
+    await good.nextRecord((r) => r.type === RecordType.STDOUT);
+    const bad = await client();
+    bad.send(bytes);
+    await bad.closed;
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatch(/^tsgi: fastcgi connection 127\.0\.0\.1:\d+: /);
+    expect(logs[0]).toMatch(message);
+    release();
+    expect((await inFlight).body.toString()).toBe("one two");
+    expect((await good.request(2, cgiParams("/"))).body.toString()).toBe("quick");
+  });
+
+  test("late STDIN, PARAMS and ABORT for an ended id are ignored", async () => {
+    const { client, logs } = await start(slowApp().app);
+    const c = await client();
+    await c.request(1, cgiParams("/"));
+    c.send(concat(record(RecordType.STDIN, 1, "late"), record(RecordType.ABORT_REQUEST, 1)));
+    expect((await c.request(2, cgiParams("/"))).body.toString()).toBe("quick");
+    expect(logs).toEqual([]);
+  });
+
+  test("a request whose PARAMS never end is dropped after paramsTimeoutMs", async () => {
+    const { client, logs } = await start(slowApp().app, { paramsTimeoutMs: 150 });
+    const c = await client();
+    c.send(concat(BEGIN(5), PARAMS(5, encodePairs([["A", "b"]]))));
+    const dropped = await c.response(5);
+    expect(dropped.stdout.length).toBe(0);
+    expect(logs.join("\n")).toMatch(/request 5: PARAMS not complete after 150 ms/);
+    await c.closed; // nothing else was active on it
+  });
+
+  test("a connection that stays idle is closed after idleTimeoutMs", async () => {
+    const { client } = await start(slowApp().app, { idleTimeoutMs: 100 });
+    const c = await client();
+    await c.request(1, cgiParams("/"));
+    const t0 = Date.now();
+    await c.closed;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(50);
+  });
+
+  test("past maxConns new connections are closed at accept, with a log line", async () => {
+    const { client, logs } = await start(slowApp().app, { maxConns: 1 });
+    const first = await client();
+    const second = await client();
+    await second.closed;
+    expect(logs.join("\n")).toMatch(/refused connection from 127\.0\.0\.1:\d+: maxConns 1 reached/);
+    expect((await first.request(1, cgiParams("/"))).body.toString()).toBe("quick");
+    first.close();
+    await first.closed;
+    await sleep(20);
+    const third = await client();
+    expect((await third.request(1, cgiParams("/"))).body.toString()).toBe("quick");
+  });
+
+  test("random garbage never escapes to the process", async () => {
+    const { client, logs } = await start(slowApp().app);
+    for (let i = 0; i < 20; i++) {
+      const c = await client();
+      const junk = Buffer.alloc(64 + i * 37);
+      for (let j = 0; j < junk.length; j++) junk[j] = (j * 131 + i * 17) & 0xff;
+      junk[0] = 1; // a plausible version, so decoding goes past the first header
+      c.send(junk);
+      c.close();
+    }
+    await waitFor(() => true, 100);
+    const c = await client();
+    expect((await c.request(1, cgiParams("/"))).body.toString()).toBe("quick");
+    expect(logs.every((l) => l.startsWith("tsgi: fastcgi connection "))).toBe(true);
+  });
+});

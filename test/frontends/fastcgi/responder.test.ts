@@ -1,0 +1,220 @@
+import { createHash } from "node:crypto";
+import { describe, expect, test } from "vitest";
+import type { Application } from "../../../src/core/types.js";
+import {
+  FCGI_MAX_CONNS,
+  FCGI_MAX_REQS,
+  FCGI_MPXS_CONNS,
+  ProtocolStatus,
+  RecordType,
+  Role,
+} from "../../../src/protocol/fastcgi.js";
+import { cgiParams } from "../../helpers/fastcgi-client.js";
+import { record } from "../../helpers/fastcgi-records.js";
+import { echo, hello, start, text } from "./setup.js";
+
+describe("FastCGI responder", () => {
+  test("hello world: exact STDOUT bytes, END_REQUEST(0, REQUEST_COMPLETE), one write", async () => {
+    const { client } = await start(hello);
+    const c = await client();
+    let reads = 0;
+    c.socket.on("data", () => reads++);
+    const res = await c.request(1, cgiParams("/"));
+    expect(res.stdout.toString("latin1")).toBe(
+      "Status: 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n\r\nHello, world!\n",
+    );
+    expect(res.appStatus).toBe(0);
+    expect(res.protocolStatus).toBe(ProtocolStatus.REQUEST_COMPLETE);
+    expect(c.records.map((r) => r.type)).toEqual([
+      RecordType.STDOUT,
+      RecordType.STDOUT,
+      RecordType.END_REQUEST,
+    ]);
+    expect(c.records[1].content.length).toBe(0);
+    expect(reads).toBe(1); // head + body + empty STDOUT + END_REQUEST arrived together
+  });
+
+  test("PARAMS split across records, a pair straddling two records", async () => {
+    const app: Application = (environ, startResponse) => {
+      startResponse("200 OK", [["Content-Type", "text/plain"]]);
+      return [text(`${environ.HTTP_X_LONG?.length} ${environ.PATH_INFO} ${environ.QUERY_STRING}`)];
+    };
+    const { client } = await start(app);
+    const c = await client();
+    const params = cgiParams("/p/q?x=1", { HTTP_X_LONG: "v".repeat(300) });
+    const res = await c.request(1, params, { paramsRecordSize: 7 });
+    expect(res.body.toString()).toBe("300 /p/q x=1");
+  });
+
+  test("a 10 MiB upload streams through tsgi.input (hash checked)", async () => {
+    const app: Application = async (environ, startResponse) => {
+      const hash = createHash("sha256");
+      let n = 0;
+      for await (const chunk of environ["tsgi.input"]) {
+        hash.update(chunk);
+        n += chunk.length;
+      }
+      startResponse("200 OK", [["Content-Type", "text/plain"]]);
+      return [text(`${n} ${hash.digest("hex")}`)];
+    };
+    const { client } = await start(app);
+    const c = await client();
+    const body = Buffer.alloc(10 * 1024 * 1024);
+    for (let i = 0; i < body.length; i += 4) body.writeUInt32LE(i, i);
+    const expected = createHash("sha256").update(body).digest("hex");
+    const res = await c.request(
+      1,
+      cgiParams("/", { REQUEST_METHOD: "POST", CONTENT_LENGTH: String(body.length) }),
+      { body },
+    );
+    expect(res.body.toString()).toBe(`${body.length} ${expected}`);
+  });
+
+  test("a chunked upload (no CONTENT_LENGTH) is read to the empty STDIN record", async () => {
+    const { client } = await start(echo);
+    const c = await client();
+    const res = await c.request(1, cgiParams("/up", { REQUEST_METHOD: "POST" }), {
+      body: [text("abc"), text("defgh")],
+    });
+    expect(res.body.toString()).toBe("POST /up 8\nabcdefgh");
+  });
+
+  test("a malformed CONTENT_LENGTH is a 400 for that request", async () => {
+    const { client, logs } = await start(echo);
+    const c = await client();
+    const res = await c.request(1, cgiParams("/", { CONTENT_LENGTH: "12x" }));
+    expect(res.status).toBe("400 Bad Request");
+    expect(res.protocolStatus).toBe(ProtocolStatus.REQUEST_COMPLETE);
+    expect(logs.join("\n")).toMatch(/CONTENT_LENGTH/);
+    expect((await c.request(1, cgiParams("/ok"))).status).toBe("200 OK");
+  });
+
+  test("FCGI_KEEP_CONN set: two requests in sequence with id 1 on one connection", async () => {
+    const { client } = await start(echo);
+    const c = await client();
+    expect((await c.request(1, cgiParams("/a"))).body.toString()).toBe("GET /a 0\n");
+    expect((await c.request(1, cgiParams("/b"))).body.toString()).toBe("GET /b 0\n");
+    expect(c.isClosed).toBe(false);
+  });
+
+  test("FCGI_KEEP_CONN clear: the server closes the connection after END_REQUEST", async () => {
+    const { client } = await start(hello);
+    const c = await client();
+    const res = await c.request(1, cgiParams("/"), { keepConn: false });
+    expect(res.status).toBe("200 OK");
+    await c.closed;
+  });
+
+  test("multiplexing: 3 requests interleaved on one connection, each answered", async () => {
+    const { client } = await start(echo);
+    const c = await client();
+    const ids = [3, 1, 2];
+    const responses = ids.map((id) => c.response(id));
+    for (const id of ids) c.begin(id);
+    for (const id of ids) c.params(id, cgiParams(`/r${id}`, { REQUEST_METHOD: "PUT" }), 5);
+    for (const id of ids) c.stdin(id, text(`body-${id}-`));
+    for (const id of ids) c.stdin(id, text(`${id}`));
+    for (const id of ids) c.stdin(id, new Uint8Array(0));
+    const bodies = (await Promise.all(responses)).map((r) => r.body.toString());
+    expect(bodies).toEqual(ids.map((id) => `PUT /r${id} 8\nbody-${id}-${id}`));
+  });
+
+  test("GET_VALUES: exactly the variables asked for, unknown names omitted", async () => {
+    const { client } = await start(hello, { maxConns: 7, maxReqs: 9 });
+    const c = await client();
+    expect(await c.getValues([FCGI_MPXS_CONNS, "FCGI_NONSENSE", FCGI_MAX_REQS])).toEqual([
+      [FCGI_MPXS_CONNS, "1"],
+      [FCGI_MAX_REQS, "9"],
+    ]);
+    expect(await c.getValues([FCGI_MAX_CONNS])).toEqual([[FCGI_MAX_CONNS, "7"]]);
+    expect(await c.getValues(["X"])).toEqual([]);
+  });
+
+  test("an unknown management record type gets UNKNOWN_TYPE; the connection stays", async () => {
+    const { client } = await start(hello);
+    const c = await client();
+    c.send(record(99, 0, [1, 2, 3]));
+    const answer = await c.nextRecord((r) => r.type === RecordType.UNKNOWN_TYPE);
+    expect(answer.requestId).toBe(0);
+    expect(answer.content[0]).toBe(99);
+    expect((await c.request(1, cgiParams("/"))).status).toBe("200 OK");
+  });
+
+  test.each([
+    ["AUTHORIZER", Role.AUTHORIZER],
+    ["FILTER", Role.FILTER],
+  ])("%s gets END_REQUEST with FCGI_UNKNOWN_ROLE", async (_name, role) => {
+    const { client } = await start(hello);
+    const c = await client();
+    const res = await c.request(5, cgiParams("/"), { role, body: text("x") });
+    expect(res.protocolStatus).toBe(ProtocolStatus.UNKNOWN_ROLE);
+    expect(res.stdout.length).toBe(0);
+    expect((await c.request(6, cgiParams("/"))).status).toBe("200 OK");
+  });
+
+  test("past maxReqs a BEGIN_REQUEST gets FCGI_OVERLOADED", async () => {
+    const { client } = await start(hello, { maxReqs: 2 });
+    const c = await client();
+    c.begin(1);
+    c.begin(2);
+    const third = c.response(3);
+    c.begin(3);
+    expect((await third).protocolStatus).toBe(ProtocolStatus.OVERLOADED);
+    const first = c.response(1);
+    c.params(1, cgiParams("/"));
+    c.stdin(1, new Uint8Array(0));
+    expect((await first).status).toBe("200 OK");
+  });
+
+  test("past maxRequestsPerConn a BEGIN_REQUEST gets FCGI_OVERLOADED", async () => {
+    const { client } = await start(hello, { maxRequestsPerConn: 1 });
+    const c = await client();
+    c.begin(1);
+    const second = c.response(2);
+    c.begin(2);
+    expect((await second).protocolStatus).toBe(ProtocolStatus.OVERLOADED);
+  });
+
+  test("tsgi.errors writes become STDERR records of that request", async () => {
+    const app: Application = (environ, startResponse) => {
+      environ["tsgi.errors"].write("something odd\n");
+      startResponse("200 OK", [["Content-Type", "text/plain"]]);
+      return [text("ok")];
+    };
+    const { client } = await start(app);
+    const c = await client();
+    const res = await c.request(4, cgiParams("/"));
+    expect(res.stderr.toString()).toBe("something odd\n");
+    expect(res.body.toString()).toBe("ok");
+    const types = c.records.map((r) => r.type);
+    expect(types.at(-1)).toBe(RecordType.END_REQUEST);
+    expect(types.filter((t) => t === RecordType.STDERR)).toHaveLength(2); // data + empty
+  });
+
+  test("an app error before headers is a 500 with the stack on STDERR", async () => {
+    const app: Application = () => {
+      throw new Error("boom");
+    };
+    const { client } = await start(app);
+    const c = await client();
+    const res = await c.request(1, cgiParams("/"));
+    expect(res.status).toBe("500 Internal Server Error");
+    expect(res.stderr.toString()).toMatch(/boom/);
+  });
+
+  test("a large response is split into STDOUT records of at most 65535 bytes", async () => {
+    const big = Buffer.alloc(200_000, 0x61);
+    const app: Application = (_e, startResponse) => {
+      startResponse("200 OK", [["Content-Length", String(big.length)]]);
+      return [big];
+    };
+    const { client } = await start(app);
+    const c = await client();
+    const res = await c.request(1, cgiParams("/"));
+    expect(res.body.equals(big)).toBe(true);
+    const sizes = c.records
+      .filter((r) => r.type === RecordType.STDOUT)
+      .map((r) => r.content.length);
+    expect(Math.max(...sizes)).toBe(65535);
+  });
+});

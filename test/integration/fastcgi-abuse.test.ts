@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import {
+  encodeBeginRequest,
+  encodeRecord,
+  FCGI_KEEP_CONN,
+  RecordType,
+  Role,
+} from "../../src/protocol/fastcgi.js";
+import { cgiParams, FcgiClient } from "../helpers/fastcgi-client.js";
+import { concat, pair, record } from "../helpers/fastcgi-records.js";
+import { describeIntegration, freePort, need, waitFor } from "../helpers/integration.js";
+
+const MAIN = "dist/cli/main.js";
+
+describeIntegration(
+  "abuse against a live tsgi fcgi process",
+  [need("dist/cli/main.js (npm run build)", existsSync(MAIN))],
+  () => {
+    let child: ChildProcess;
+    let stderr = "";
+    let address = "";
+
+    beforeAll(async () => {
+      const port = await freePort();
+      address = `127.0.0.1:${port}`;
+      child = spawn(
+        process.execPath,
+        [MAIN, "fcgi", "examples/hello.mjs", "--listen", address, "--max-params-bytes", "65536"],
+        {
+          stdio: ["ignore", "ignore", "pipe"],
+        },
+      );
+      child.stderr!.on("data", (d) => (stderr += d));
+      await waitFor(() => stderr.includes("tsgi: FastCGI on"), 10_000, "tsgi to listen");
+    });
+    afterAll(() => {
+      child.kill("SIGKILL");
+    });
+
+    async function abuse(bytes: Uint8Array): Promise<void> {
+      const c = await FcgiClient.connect(address);
+      c.send(bytes);
+      await Promise.race([c.closed, new Promise((r) => setTimeout(r, 300))]);
+      c.close();
+    }
+
+    test("malformed records on several connections, each closed with one log line", async () => {
+      const before = stderr.split("\n").length;
+      await Promise.all([
+        abuse(record(RecordType.BEGIN_REQUEST, 1, [0, 1, 1, 0, 0, 0, 0, 0], undefined, 9)),
+        abuse(record(RecordType.BEGIN_REQUEST, 0, [0, 1, 1, 0, 0, 0, 0, 0])),
+        abuse(
+          concat(
+            record(RecordType.BEGIN_REQUEST, 2, [0, 1, 1, 0, 0, 0, 0, 0]),
+            record(RecordType.PARAMS, 2, pair("A\0B", "c")),
+            record(RecordType.PARAMS, 2),
+          ),
+        ),
+        abuse(record(RecordType.STDIN, 7, "who am I")),
+      ]);
+      await waitFor(() => stderr.split("\n").length - before >= 4, 2000, "four log lines");
+      expect(stderr).toMatch(/unsupported version 9/);
+      expect(stderr).toMatch(/request id 0/);
+      expect(stderr).toMatch(/NUL/);
+      expect(stderr).toMatch(/STDIN for request 7/);
+    });
+
+    test("a flood of BEGIN_REQUESTs without PARAMS gets OVERLOADED past the per-connection cap", async () => {
+      const c = await FcgiClient.connect(address);
+      const begins = Array.from({ length: 500 }, (_, i) =>
+        encodeBeginRequest(i + 1, Role.RESPONDER, FCGI_KEEP_CONN),
+      );
+      c.send(Buffer.concat(begins));
+      await waitFor(
+        () => c.records.filter((r) => r.type === RecordType.END_REQUEST).length >= 500 - 64,
+        5000,
+        "OVERLOADED answers",
+      );
+      expect(c.records.every((r) => r.type === RecordType.END_REQUEST && r.content[4] === 2)).toBe(
+        true,
+      );
+      c.close();
+    });
+
+    test("a huge PARAMS closes the connection at the limit", async () => {
+      const c = await FcgiClient.connect(address);
+      c.send(encodeBeginRequest(1, Role.RESPONDER, FCGI_KEEP_CONN));
+      const chunk = encodeRecord(RecordType.PARAMS, 1, Buffer.alloc(60_000, 0x41));
+      for (let i = 0; i < 50 && !c.isClosed; i++) c.send(chunk);
+      await c.closed;
+      await waitFor(() => /maxParamsBytes/.test(stderr), 2000, "the maxParamsBytes log line");
+    });
+
+    test("random garbage on many connections", async () => {
+      let seed = 42;
+      const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) => {
+          const junk = Buffer.alloc(200 + i * 50);
+          for (let j = 0; j < junk.length; j++) junk[j] = random();
+          if (i % 2 === 0) junk[0] = 1;
+          return abuse(junk);
+        }),
+      );
+    });
+
+    test("afterwards a normal request on a new connection succeeds and the process is alive", async () => {
+      const c = await FcgiClient.connect(address);
+      const res = await c.request(1, cgiParams("/"));
+      expect(res.body.toString()).toBe("Hello, world!\n");
+      const values = await c.getValues(["FCGI_MPXS_CONNS"]);
+      expect(values).toEqual([["FCGI_MPXS_CONNS", "1"]]);
+      c.close();
+      expect(child.exitCode).toBeNull();
+      expect(stderr).not.toMatch(/unexpected error|Uncaught|at .*\.js:\d+/);
+    });
+  },
+);
