@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // tsgi's benchmark (issue "tsgi 0.2" §4): hello world behind nginx against the FastCGI peers,
 // streaming throughput and memory, and (if present) the CGI start-up bench. One run, one report.
-// Usage: node bench/run.mjs [--duration S] [--only NAME,...] [--quick] [--svg PATH] [--out PATH]
+// Usage: node bench/run.mjs [--duration S] [--rounds N] [--only NAME,...] [--quick] [--svg PATH]
+//        [--out PATH] [--keep]
 // The report (markdown) goes to stdout, progress to stderr.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -16,10 +17,10 @@ import { slowReader, throughput } from "./lib/stream.mjs";
 import { wrk } from "./lib/wrk.mjs";
 
 const HELP = `node bench/run.mjs [options]
-  --duration S     seconds per wrk run (default 5; warm-up 2 s first)
+  --duration S     seconds per wrk run (default 3, after a 1 s warm-up)
   --only A,B       run only these: nginx, tsgi, bare, node-fastcgi, php-fpm, php-fpm-close,
                    go (hello world), stream (throughput + slow-reader memory), cgi (bench/cgi-startup.mjs)
-  --rounds N       hello-world rounds, backends interleaved, best round counts (default 2)
+  --rounds N       hello-world rounds, backends interleaved, the median counts (default 3)
   --quick          1 s runs, 1 round, 32 MiB streams, one run each: a smoke test
   --svg PATH       also write a bar chart of the hello-world req/s
   --out PATH       also write the report (markdown) to PATH
@@ -51,12 +52,12 @@ function options() {
     process.exit(0);
   }
   const quick = values.quick;
-  const durationS = Number(values.duration ?? (quick ? 1 : 5));
+  const durationS = Number(values.duration ?? (quick ? 1 : 3));
   if (!Number.isInteger(durationS) || durationS < 1)
     throw new UsageError(
       `--duration must be a whole number of seconds >= 1, got ${values.duration}`,
     );
-  const rounds = Number(values.rounds ?? (quick ? 1 : 2));
+  const rounds = Number(values.rounds ?? (quick ? 1 : 3));
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new UsageError(`--rounds must be a whole number >= 1, got ${values.rounds}`);
   const only = values.only ? new Set(values.only.split(",").map((s) => s.trim())) : undefined;
@@ -68,7 +69,7 @@ function options() {
     ...values,
     durationS,
     rounds,
-    warmupS: quick ? 1 : 2,
+    warmupS: 1,
     streamBytes: (quick ? 32 : 256) * MIB,
     streamRuns: quick ? 1 : 3,
     wants: (name) => !only || only.has(name),
@@ -282,8 +283,7 @@ async function bench(ctx, opts) {
   }
 
   if (backends.length) {
-    // Rounds interleave the backends; the best round counts, since a neighbour on the machine
-    // can only slow a run down.
+    // Rounds interleave the backends so a busy spell on the machine hits all of them alike.
     const runs = backends.map(() => []);
     for (let round = 1; round <= opts.rounds; round++) {
       progress(`hello world, round ${round} of ${opts.rounds}`);
@@ -292,7 +292,7 @@ async function bench(ctx, opts) {
         runs[i].push(await benchHello(ctx, opts, b, site));
       }
     }
-    const rows = runs.map(best);
+    const rows = runs.map(summarize);
     sections.push(`## Hello world\n\n${report.helloMarkdown(rows, opts)}`);
     sections.push(`### Goals (tsgi 0.2)\n\n${report.goalsMarkdown(rows)}`);
     if (opts.svg) writeFileSync(opts.svg, report.helloSvg(rows, m));
@@ -314,11 +314,17 @@ async function bench(ctx, opts) {
   if (opts.out) writeFileSync(opts.out, text);
 }
 
-/** The run with the most req/s (or the last failure when none succeeded). */
-function best(results) {
-  const ok = results.filter((r) => r.rps);
+/**
+ * The median round by req/s (its p99 with it), the median CPU/req, and the range; the last
+ * failure when no round succeeded. With other work on the machine, a median of interleaved
+ * rounds compares backends under like conditions better than one run or the best run.
+ */
+function summarize(results) {
+  const ok = results.filter((r) => r.rps).sort((a, b) => a.rps - b.rps);
   if (!ok.length) return results.at(-1);
-  return { ...ok.reduce((a, b) => (b.rps > a.rps ? b : a)), rounds: ok.map((r) => r.rps) };
+  const mid = (xs) => xs[Math.floor((xs.length - 1) / 2)];
+  const cpu = ok.map((r) => r.cpuUs).sort((a, b) => a - b);
+  return { ...mid(ok), cpuUs: mid(cpu), min: ok[0].rps, max: ok.at(-1).rps, rounds: ok.length };
 }
 
 function commandLine() {

@@ -64,22 +64,25 @@ const fmtMs = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(
 /** The hello-world table; rows are { name, label, rps?, p99Ms?, errors?, reason? }. */
 export function helloMarkdown(rows, { durationS, warmupS, rounds }) {
   const tsgi = rows.find((r) => r.name === "tsgi" && r.rps);
+  const many = rounds > 1;
   const lines = [
-    `nginx 1 worker in front of every backend (upstream \`keepalive 32\`, \`fastcgi_keep_conn on\` unless said otherwise), \`wrk -t1 -c32 -d${durationS}s\` after a ${warmupS} s warm-up, \`Hello, world!\\n\` as text/plain. ${rounds > 1 ? `${rounds} rounds with the backends interleaved; the best round's req/s and p99 are shown.` : "One round."} CPU/req: CPU time the backend's processes (for the nginx row: nginx's) used during the measured run, divided by the requests served. Errors: wrk socket errors and timeouts plus non-2xx answers.`,
+    `nginx 1 worker in front of every backend (upstream \`keepalive 32\`, \`fastcgi_keep_conn on\` unless said otherwise), \`wrk -t1 -c32 -d${durationS}s\` after a ${warmupS} s warm-up, \`Hello, world!\\n\` as text/plain. ${many ? `${rounds} rounds with the backends interleaved, a fresh backend process each time; req/s is the median round (its p99 beside it) and the range of all rounds.` : "One round."} CPU/req: CPU time the backend's processes (for the nginx row: nginx's) used during the measured run, divided by the requests served${many ? " (median)" : ""}; it depends far less on other load than req/s does. Errors: wrk socket errors and timeouts plus non-2xx answers.`,
     "",
-    "| backend | req/s | p99 latency | CPU/req | tsgi / this |",
-    "| --- | ---: | ---: | ---: | ---: |",
+    `| backend | req/s | ${many ? "range | " : ""}p99 latency | CPU/req | tsgi / this (req/s) | this / tsgi (CPU/req) |`,
+    `| --- | ---: | ${many ? "---: | " : ""}---: | ---: | ---: | ---: |`,
   ];
   for (const r of rows) {
     if (!r.rps) {
-      lines.push(`| ${r.label} | ${r.reason} | | | |`);
+      lines.push(`| ${r.label} | ${r.reason} |${many ? " |" : ""} | | | |`);
       continue;
     }
     const ratio = tsgi ? `${(tsgi.rps / r.rps).toFixed(2)}x` : "—";
+    const cpuRatio = tsgi && r.cpuUs ? `${(r.cpuUs / tsgi.cpuUs).toFixed(2)}x` : "—";
     const errors = r.errors ? ` (${fmtInt(r.errors)} errors)` : "";
+    const range = many ? ` ${fmtInt(r.min)}–${fmtInt(r.max)} |` : "";
     const cpu = r.cpuUs === undefined ? "—" : `${r.cpuUs.toFixed(1)} µs`;
     lines.push(
-      `| ${r.label} | ${fmtInt(r.rps)}${errors} | ${fmtMs(r.p99Ms)} | ${cpu} | ${ratio} |`,
+      `| ${r.label} | ${fmtInt(r.rps)}${errors} |${range} ${fmtMs(r.p99Ms)} | ${cpu} | ${ratio} | ${cpuRatio} |`,
     );
   }
   return lines.join("\n");
@@ -90,14 +93,21 @@ export function goalsMarkdown(rows) {
   // A peer's errors do not disqualify it: they only raise its req/s (failed requests are
   // cheap), which makes the goal harder for tsgi, never easier.
   const rps = Object.fromEntries(rows.filter((r) => r.rps).map((r) => [r.name, r.rps]));
-  const lines = ["| goal | measured | result |", "| --- | ---: | --- |"];
+  const cpu = Object.fromEntries(rows.filter((r) => r.cpuUs).map((r) => [r.name, r.cpuUs]));
+  const lines = [
+    "| goal | req/s ratio | result | CPU/req ratio (for comparison) |",
+    "| --- | ---: | --- | ---: |",
+  ];
   for (const { peer, min } of GOALS) {
     const label = GOAL_LABELS[peer];
     const goal = `tsgi >= ${min.toFixed(1)}x ${label}`;
-    if (!rps.tsgi || !rps[peer]) lines.push(`| ${goal} | — | not measured |`);
+    if (!rps.tsgi || !rps[peer]) lines.push(`| ${goal} | — | not measured | |`);
     else {
       const ratio = rps.tsgi / rps[peer];
-      lines.push(`| ${goal} | ${ratio.toFixed(2)}x | ${ratio >= min ? "PASS" : "FAIL"} |`);
+      const cpuRatio = cpu.tsgi && cpu[peer] ? `${(cpu[peer] / cpu.tsgi).toFixed(2)}x` : "—";
+      lines.push(
+        `| ${goal} | ${ratio.toFixed(2)}x | ${ratio >= min ? "PASS" : "FAIL"} | ${cpuRatio} |`,
+      );
     }
   }
   return lines.join("\n");

@@ -130,11 +130,11 @@ describe("runWithCgi with injected streams", () => {
   });
 
   test.each([
-    ["a module that does not exist", join(FIXTURES, "missing.mjs"), /cannot load app module/],
+    ["a module that does not exist", join(FIXTURES, "missing.mjs"), /cannot find app module/],
     [
       "an export that does not exist",
       `${join(EXAMPLES, "hello.mjs")}:nope`,
-      /no function export named "nope"/,
+      /has no export named "nope"/,
     ],
   ])("%s: 500 and one log line", async (_what, spec, message) => {
     const result = await runInjected(spec, {});

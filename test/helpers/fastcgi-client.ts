@@ -59,6 +59,8 @@ export class FcgiClient {
 
   private constructor(socket: Socket) {
     this.socket = socket;
+    // Records go out as separate small writes: without this, Nagle holds each for an ACK.
+    socket.setNoDelay(true);
     socket.on("data", (chunk) => this.#onData(chunk));
     socket.on("error", () => {});
     this.closed = new Promise((resolve) => {

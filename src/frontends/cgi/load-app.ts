@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -23,50 +24,76 @@ export function parseAppSpec(spec: string): { path: string; exportName?: string 
 }
 
 /**
- * Loads the module a spec names (relative paths from the working directory). A `.cjs` module
- * is required, not imported: import() starts Node's ES module loader, which measured ~5 ms of
- * a ~20 ms CGI start-up (bench/cgi-startup.mjs).
+ * Loads the app a spec names, relative paths from `cwd`: the one loader of the CLI and of
+ * `runCgiModule`. Every failure is an AppLoadError of one line that says what is wrong. A
+ * `.cjs` module is required, not imported: import() starts Node's ES module loader, ~5 ms of a
+ * ~20 ms CGI start-up (bench/cgi-startup.mjs).
  */
-export async function importAppSpec(spec: string): Promise<Application> {
+export async function importAppSpec(spec: string, cwd = process.cwd()): Promise<Application> {
   const { path, exportName } = parseAppSpec(spec);
-  const absolute = resolve(path);
+  const file = resolve(cwd, path);
   let module: unknown;
   try {
-    module = absolute.endsWith(".cjs")
-      ? createRequire(absolute)(absolute)
-      : await import(pathToFileURL(absolute).href);
+    module = file.endsWith(".cjs")
+      ? createRequire(file)(file)
+      : await import(pathToFileURL(file).href);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new AppLoadError(`cannot load app module ${path}: ${reason}`, { cause: error });
+    // Checked only on failure: a CGI start-up pays for no extra stat.
+    if (!existsSync(file))
+      throw new AppLoadError(`cannot find app module ${path} (no file ${file})`);
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new AppLoadError(`cannot load app module ${path}: ${firstLine(reason)}`, {
+      cause: error,
+    });
   }
-  return resolveApp(module, exportName, path);
+  return resolveApp(module, exportName, `app module ${path}`);
 }
 
 /**
- * The application in a loaded module: the named export, else the default export, else an
- * export named `app` (design §2). A function given directly is the app itself.
+ * The application in a loaded module (design §2): the named export if a name is given, else the
+ * default export, else an export named `app`. A function given directly is the app itself.
  */
-export function resolveApp(module: unknown, exportName?: string, what = "the module"): Application {
+export function resolveApp(
+  module: unknown,
+  exportName?: string,
+  source = "the app module",
+): Application {
   if (typeof module === "function" && exportName === undefined) return module as Application;
   const exports = (module ?? {}) as Record<string, unknown>;
+  const from = source.replace(/^app module /, "");
   if (exportName !== undefined) {
-    const named = exports[exportName];
-    if (typeof named === "function") return named as Application;
-    throw new AppLoadError(`${what} has no function export named ${JSON.stringify(exportName)}`);
+    if (!(exportName in exports)) {
+      throw new AppLoadError(
+        `${source} has no export named "${exportName}" (${exportList(exports)})`,
+      );
+    }
+    return asApp(exports[exportName], `export "${exportName}" of ${from}`);
   }
-  const found = [exports.default, exports.app, interopApp(exports.default)];
-  for (const candidate of found) {
-    if (typeof candidate === "function") return candidate as Application;
+  if (typeof exports.default === "function") return exports.default as Application;
+  if ("app" in exports) return asApp(exports.app, `export "app" of ${from}`);
+  // A CommonJS module imported with import() arrives as { default: module.exports }.
+  const cjs = exports.default;
+  if (cjs !== null && typeof cjs === "object" && "app" in cjs) {
+    return asApp((cjs as Record<string, unknown>).app, `export "app" of ${from}`);
   }
-  const names = Object.keys(exports).join(", ") || "none";
+  if ("default" in exports) return asApp(exports.default, `the default export of ${from}`);
   throw new AppLoadError(
-    `${what} has no default export and no export named "app" (exports: ${names})`,
+    `${source} has no default export and no export named "app" (${exportList(exports)})`,
   );
 }
 
-// A CommonJS module imported with import() arrives as { default: module.exports }.
-function interopApp(value: unknown): unknown {
-  return value !== null && typeof value === "object"
-    ? (value as Record<string, unknown>).app
-    : undefined;
+function asApp(value: unknown, what: string): Application {
+  if (typeof value === "function") return value as Application;
+  const got = value === null ? "null" : typeof value;
+  throw new AppLoadError(`${what} is not a function (got ${got}); an application is a function`);
+}
+
+function exportList(exports: Record<string, unknown>): string {
+  const names = Object.keys(exports);
+  return names.length > 0 ? `exports: ${names.join(", ")}` : "it exports nothing";
+}
+
+function firstLine(text: string): string {
+  const newline = text.indexOf("\n");
+  return newline >= 0 ? text.slice(0, newline) : text;
 }

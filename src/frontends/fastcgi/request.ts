@@ -1,3 +1,4 @@
+import { RequestAbort } from "../../core/abort.js";
 import { buildEnviron } from "../../core/environ.js";
 import { ProtocolError } from "../../core/errors.js";
 import { runApp } from "../../core/run.js";
@@ -63,7 +64,7 @@ export class FcgiRequest implements Sink, StderrTarget {
   readonly #host: RequestHost;
   #params: ParamsAccumulator | null;
   #stdin: StdinQueue | null = null;
-  #controller: AbortController | null = null;
+  #abort: RequestAbort | null = null;
   #head: Buffer | null = null;
   #stderrUsed = false;
   #wake: (() => void) | null = null;
@@ -91,7 +92,7 @@ export class FcgiRequest implements Sink, StderrTarget {
     this.#params = null;
     this.phase = "running";
     this.#stdin = new StdinQueue(this.#host);
-    this.#controller = new AbortController();
+    this.#abort = new RequestAbort();
     let environ: ReturnType<typeof buildEnviron>;
     try {
       environ = buildEnviron(params, {
@@ -99,7 +100,7 @@ export class FcgiRequest implements Sink, StderrTarget {
         // FastCGI delimits STDIN with an empty record, so a body needs no CONTENT_LENGTH.
         bodyWithoutLength: "until-end",
         errors: new FcgiErrors(this),
-        signal: this.#controller.signal,
+        signal: this.#abort,
         multithread: true,
         multiprocess: false,
         runOnce: false,
@@ -109,7 +110,9 @@ export class FcgiRequest implements Sink, StderrTarget {
       this.#badRequest(error);
       return;
     }
-    runApp(this.#host.ctx.app, environ, this).catch(this.#host.ctx.unexpected);
+    runApp(this.#host.ctx.app, environ, this, { abort: this.#abort }).catch(
+      this.#host.ctx.unexpected,
+    );
   }
 
   /** One STDIN record; the empty one ends the body. */
@@ -125,7 +128,7 @@ export class FcgiRequest implements Sink, StderrTarget {
     this.#params = null;
     this.#head = null;
     this.#stdin?.fail(reason);
-    this.#controller?.abort(reason);
+    this.#abort?.abort(reason);
     const wake = this.#wake;
     this.#wake = null;
     wake?.();
