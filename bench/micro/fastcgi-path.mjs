@@ -4,8 +4,8 @@
 // process on the other core, as behind nginx; its CPU comes from the schedstat of every thread
 // (ns resolution), so a few seconds give a stable number to compare two builds by.
 //
-//   npm run build && node bench/micro/fastcgi-path.mjs [--backend tsgi,bare] [--seconds 5]
-//     [--rounds 3] [--conns 32] [--app examples/hello.mjs] [--node-args "--cpu-prof"]
+//   npm run build && node bench/micro/fastcgi-path.mjs [--backend tsgi,bare,tsgi:DIR] [--seconds 5]
+//     [--rounds 3] [--conns 32] [--app examples/hello.mjs] [--node-args="--cpu-prof"]
 //
 // Prints one line per backend: median µs of backend CPU per request, and req/s (which the
 // client, a single JS thread, may cap: trust µs/req).
@@ -56,7 +56,16 @@ const PARAMS = [
 // FastCGI 1.0 §3.3: a record padded to a multiple of 8, as nginx pads them.
 function record(type, id, content = Buffer.alloc(0)) {
   const padding = -content.length & 7;
-  const head = Buffer.from([1, type, id >> 8, id & 0xff, content.length >> 8, content.length & 0xff, padding, 0]);
+  const head = Buffer.from([
+    1,
+    type,
+    id >> 8,
+    id & 0xff,
+    content.length >> 8,
+    content.length & 0xff,
+    padding,
+    0,
+  ]);
   return Buffer.concat([head, content, Buffer.alloc(padding)]);
 }
 
@@ -129,7 +138,10 @@ async function waitForPort(port) {
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise((resolve) => {
       const s = net.connect(port, "127.0.0.1");
-      s.on("connect", () => s.destroy() ?? resolve(true));
+      s.on("connect", () => {
+        s.destroy();
+        resolve(true);
+      });
       s.on("error", () => resolve(false));
     });
     if (ok) return;
@@ -140,10 +152,20 @@ async function waitForPort(port) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// "tsgi" runs dist/; "tsgi:DIR" runs a copy of dist/ kept in DIR, to compare two builds in
+// interleaved rounds (the machine's other load shifts both alike).
 function command(backend, port) {
   const nodeArgs = opts["node-args"].split(" ").filter(Boolean);
   if (backend === "bare") return [...nodeArgs, "bench/peers/bare-responder.mjs", String(port)];
-  return [...nodeArgs, "dist/cli/main.js", "fcgi", opts.app, "--listen", `127.0.0.1:${port}`];
+  const dist = backend.startsWith("tsgi:") ? backend.slice(5) : "dist";
+  return [
+    ...nodeArgs,
+    join(dist, "cli/main.js"),
+    "fcgi",
+    opts.app,
+    "--listen",
+    `127.0.0.1:${port}`,
+  ];
 }
 
 async function measure(backend) {
@@ -181,6 +203,6 @@ for (const [backend, runs] of results) {
   const us = runs.map((r) => r.usPerReq);
   const rps = runs.map((r) => r.reqPerSec);
   console.log(
-    `${backend.padEnd(5)} ${median(us).toFixed(2)} µs/req (${us.map((u) => u.toFixed(2)).join(", ")})  ${Math.round(median(rps))} req/s`,
+    `${backend.padEnd(12)} ${median(us).toFixed(2)} µs/req (${us.map((u) => u.toFixed(2)).join(", ")})  ${Math.round(median(rps))} req/s`,
   );
 }

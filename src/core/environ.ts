@@ -43,9 +43,23 @@ export function buildEnviron(variables: Record<string, string>, options: Environ
   result["tsgi.run_once"] = options.runOnce;
   const signal = options.signal;
   if (signal instanceof AbortSignal) result["tsgi.signal"] = signal;
-  else Object.defineProperty(result, "tsgi.signal", { get: () => signal.signal, enumerable: true });
+  else {
+    (result as { [ABORT]?: RequestAbort })[ABORT] = signal;
+    Object.defineProperty(result, "tsgi.signal", SIGNAL_GETTER);
+  }
   return result;
 }
+
+// A lazy tsgi.signal is one getter shared by every environ, which finds its RequestAbort under a
+// symbol key (Object.keys and for-in skip it). A getter closure per request gave each environ
+// its own hidden class: 15.2 -> 13.8 µs CPU a hello-world request (bench/micro/fastcgi-path.mjs).
+const ABORT = Symbol("tsgi.abort");
+const SIGNAL_GETTER: PropertyDescriptor = {
+  get(this: { [ABORT]: RequestAbort }): AbortSignal {
+    return this[ABORT].signal;
+  },
+  enumerable: true,
+};
 
 // One pass that also applies RFC 3875 §4.1.18: Content-Type and Content-Length are CONTENT_TYPE
 // and CONTENT_LENGTH, never HTTP_*; an empty one (nginx's stock fastcgi_params on a GET) means

@@ -107,6 +107,16 @@ const cases: Array<{ name: string; req: Req; expect: (res: Res) => void }> = [
     },
   },
   {
+    // Go's CVE-2020-24553: a sniffed text/html turned an upload into cross-site scripting.
+    name: "a missing Content-Type stays missing, never sniffed or defaulted",
+    req: { path: "/no-type" },
+    expect: (res) => {
+      expect(res.status).toBe(200);
+      expect(header(res, "content-type")).toBeUndefined();
+      expect(res.body.toString()).toBe("<script>alert(1)</script>");
+    },
+  },
+  {
     name: "an empty body still sends its headers",
     req: { path: "/empty" },
     expect: (res) => {

@@ -10,6 +10,7 @@ import {
   FCGI_MAX_REQS,
   FCGI_MPXS_CONNS,
   FCGI_NULL_REQUEST_ID,
+  PairStringCache,
   ProtocolStatus,
   RecordDecoder,
   RecordType,
@@ -29,6 +30,7 @@ export class FcgiConnection implements RequestHost {
   readonly ctx: ServerContext;
   readonly output: Output;
   readonly label: string;
+  readonly paramStrings = new PairStringCache();
   readonly #socket: Socket;
   readonly #decoder = new RecordDecoder();
   readonly #requests = new Map<number, FcgiRequest>();

@@ -7,6 +7,7 @@ import { formatResponseHead } from "../../protocol/cgi.js";
 import {
   encodeEndRequest,
   encodeStreamEnd,
+  type PairStringCache,
   ParamsAccumulator,
   ProtocolStatus,
   RecordType,
@@ -20,6 +21,8 @@ import { type FlowControl, StdinQueue } from "./stdin.js";
 export interface RequestHost extends FlowControl {
   readonly ctx: ServerContext;
   readonly output: Output;
+  /** Strings of the PARAMS decoded on this connection, reused by the next request's. */
+  readonly paramStrings: PairStringCache;
   /** The request sent END_REQUEST: forget its id. */
   requestEnded(request: FcgiRequest): void;
   /** The response broke after its headers: close the connection without END_REQUEST. */
@@ -75,10 +78,11 @@ export class FcgiRequest implements Sink, StderrTarget {
     this.keepConn = keepConn;
     this.began = host.ctx.clock;
     const { maxParamsBytes, maxParamsPairs } = host.ctx.limits;
-    this.#params = new ParamsAccumulator(id, {
-      maxBytes: maxParamsBytes,
-      maxPairs: maxParamsPairs,
-    });
+    this.#params = new ParamsAccumulator(
+      id,
+      { maxBytes: maxParamsBytes, maxPairs: maxParamsPairs },
+      host.paramStrings,
+    );
   }
 
   /** One PARAMS record's content; a pair may straddle records (§5.2). Throws LimitError. */
