@@ -5,11 +5,15 @@
 // (ns resolution), so a few seconds give a stable number to compare two builds by.
 //
 //   npm run build && node bench/micro/fastcgi-path.mjs [--backend tsgi,bare,tsgi:DIR] [--seconds 5]
-//     [--rounds 3] [--conns 32] [--app examples/hello.mjs] [--node-args="--cpu-prof"]
+//     [--rounds 3] [--conns 32] [--app examples/hello.mjs] [--node-args="--cpu-prof"] [--pin]
 //
-// Prints one line per backend: median µs of backend CPU per request, and req/s (which the
+// --pin puts this process on CPU 0 and the backend on CPU 1 (taskset): without it the
+// scheduler sometimes runs both on one core, and a round reads ~3 µs/req higher.
+//
+// Prints one line per backend: median µs of backend CPU per request, of which user time (JS and
+// V8: what a change to tsgi moves; kernel time is the noisier half), and req/s (which the
 // client, a single JS thread, may cap: trust µs/req).
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { dirname, join } from "node:path";
@@ -26,6 +30,7 @@ const { values: opts } = parseArgs({
     conns: { type: "string", default: "32" },
     app: { type: "string", default: "examples/hello.mjs" },
     "node-args": { type: "string", default: "" },
+    pin: { type: "boolean", default: false },
   },
 });
 
@@ -125,6 +130,12 @@ function cpuNs(pid) {
   return total;
 }
 
+/** [user, system] CPU seconds of pid, all threads (/proc/PID/stat utime, stime; 100 ticks/s). */
+function cpuSplit(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "latin1").split(") ")[1].split(" ");
+  return [Number(fields[11]) / 100, Number(fields[12]) / 100];
+}
+
 function freePort() {
   return new Promise((resolve) => {
     const server = net.createServer().listen(0, "127.0.0.1", () => {
@@ -170,22 +181,30 @@ function command(backend, port) {
 
 async function measure(backend) {
   const port = await freePort();
-  const child = spawn(process.execPath, command(backend, port), { cwd: ROOT, stdio: "inherit" });
+  const argv = [process.execPath, ...command(backend, port)];
+  if (opts.pin) argv.unshift("taskset", "-c", "1");
+  const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: "inherit" });
   try {
     await waitForPort(port);
     const counter = { done: 0, stop: false };
     const sockets = Array.from({ length: Number(opts.conns) }, () => drive(port, counter));
     await sleep(1000); // warm-up: JIT, connections
     const startCpu = cpuNs(child.pid);
+    const startSplit = cpuSplit(child.pid);
     const startDone = counter.done;
     const started = process.hrtime.bigint();
     await sleep(Number(opts.seconds) * 1000);
     const cpu = cpuNs(child.pid) - startCpu;
+    const endSplit = cpuSplit(child.pid);
     const requests = counter.done - startDone;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     counter.stop = true;
     for (const socket of sockets) socket.destroy();
-    return { usPerReq: cpu / 1000 / requests, reqPerSec: requests / seconds };
+    return {
+      usPerReq: cpu / 1000 / requests,
+      userUsPerReq: ((endSplit[0] - startSplit[0]) * 1e6) / requests,
+      reqPerSec: requests / seconds,
+    };
   } finally {
     child.kill("SIGTERM");
     await new Promise((resolve) => child.once("exit", resolve));
@@ -194,6 +213,7 @@ async function measure(backend) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+if (opts.pin) execFileSync("taskset", ["-cp", "0", String(process.pid)], { stdio: "ignore" });
 const backends = opts.backend.split(",");
 const results = new Map(backends.map((b) => [b, []]));
 for (let round = 0; round < Number(opts.rounds); round++) {
@@ -202,7 +222,8 @@ for (let round = 0; round < Number(opts.rounds); round++) {
 for (const [backend, runs] of results) {
   const us = runs.map((r) => r.usPerReq);
   const rps = runs.map((r) => r.reqPerSec);
+  const user = runs.map((r) => r.userUsPerReq);
   console.log(
-    `${backend.padEnd(12)} ${median(us).toFixed(2)} µs/req (${us.map((u) => u.toFixed(2)).join(", ")})  ${Math.round(median(rps))} req/s`,
+    `${backend.padEnd(12)} ${median(us).toFixed(2)} µs/req (${us.map((u) => u.toFixed(2)).join(", ")})  user ${median(user).toFixed(2)} (${user.map((u) => u.toFixed(2)).join(", ")})  ${Math.round(median(rps))} req/s`,
   );
 }

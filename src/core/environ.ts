@@ -24,12 +24,38 @@ export interface EnvironOptions {
 const VERSION = Object.freeze([1, 0] as const);
 
 /**
+ * CGI meta-variables as two parallel lists in the order they arrived, for a front-end that
+ * decodes them itself (FastCGI PARAMS): `buildEnviron` copies them straight into the environ.
+ * A repeated name keeps its last value, as in an object.
+ *
+ * Why not an object: the ~20 params of a request, stored under computed keys, turn a plain
+ * object into a V8 dictionary (at the 20th key), and copying a dictionary into the environ
+ * costs a hashed insert, a sort by insertion order (Object.keys) and a hashed lookup per key
+ * (bench/micro/fastcgi-path.mjs, with perf).
+ */
+export class MetaVariableList {
+  readonly names: string[] = [];
+  readonly values: string[] = [];
+
+  add(name: string, value: string): void {
+    this.names.push(name);
+    this.values.push(value);
+  }
+}
+
+/**
  * Builds the environ from CGI meta-variables (byte strings), the one builder every front-end
  * shares: FastCGI PARAMS are CGI meta-variables too. Throws ProtocolError for a malformed
  * CONTENT_LENGTH, which a front-end answers with 400.
  */
-export function buildEnviron(variables: Record<string, string>, options: EnvironOptions): Environ {
-  const environ = copy(variables);
+export function buildEnviron(
+  variables: Record<string, string> | MetaVariableList,
+  options: EnvironOptions,
+): Environ {
+  const environ =
+    variables instanceof MetaVariableList
+      ? copy(variables.names, variables.values)
+      : copy(Object.keys(variables), Object.values(variables));
   fillDefaults(environ);
   const length = contentLength(environ.CONTENT_LENGTH);
   const bodyLength = length ?? (options.bodyWithoutLength === "none" ? 0 : undefined);
@@ -63,12 +89,15 @@ const SIGNAL_GETTER: PropertyDescriptor = {
 
 // One pass that also applies RFC 3875 §4.1.18: Content-Type and Content-Length are CONTENT_TYPE
 // and CONTENT_LENGTH, never HTTP_*; an empty one (nginx's stock fastcgi_params on a GET) means
-// absent. Skipping keys while copying, rather than deleting them after, keeps the environ a fast
-// object (delete turns it into a dictionary: ~2.5 µs a request in bench/run.mjs).
-function copy(variables: Record<string, string>): Record<string, string> {
+// absent. Keys are skipped while copying, never deleted after: delete turns the environ into a
+// V8 dictionary at once (~2.5 µs a request in bench/run.mjs). Measured with %HasFastProperties:
+// the environ stays a fast object while the copy stores up to 19 keys (nginx's stock params on
+// a GET leave 18); from the 20th it becomes a dictionary anyway (a browser's dozen headers).
+function copy(names: readonly string[], values: readonly unknown[]): Record<string, string> {
   const environ: Record<string, string> = {};
-  for (const name of Object.keys(variables)) {
-    const value = variables[name];
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    const value = values[i];
     if (typeof value !== "string" || dropped(name, value)) continue;
     // A meta-variable named __proto__ must stay a key, not become the prototype.
     if (name === "__proto__") {
@@ -82,8 +111,8 @@ function copy(variables: Record<string, string>): Record<string, string> {
       environ[name] = value;
     }
   }
-  adoptAlias(environ, "CONTENT_TYPE", variables);
-  adoptAlias(environ, "CONTENT_LENGTH", variables);
+  adoptAlias(environ, "CONTENT_TYPE", names, values);
+  adoptAlias(environ, "CONTENT_LENGTH", names, values);
   return environ;
 }
 
@@ -91,10 +120,12 @@ function copy(variables: Record<string, string>): Record<string, string> {
 function adoptAlias(
   environ: Record<string, string>,
   name: string,
-  variables: Record<string, string>,
+  names: readonly string[],
+  values: readonly unknown[],
 ): void {
   if (environ[name] !== undefined) return;
-  const alias = variables[`HTTP_${name}`];
+  const at = names.lastIndexOf(`HTTP_${name}`);
+  const alias = at < 0 ? undefined : values[at];
   if (typeof alias === "string" && alias !== "") environ[name] = alias;
 }
 

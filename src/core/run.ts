@@ -24,8 +24,12 @@ type AnyIterator = Iterator<Uint8Array> | AsyncIterator<Uint8Array>;
  * Runs one application for one request against a front-end's sink, enforcing the contract of
  * design §1. Never throws: every failure ends up in the Outcome, on `tsgi.errors`, and in what
  * the sink was told (a 500 before the headers, `abort` after).
+ *
+ * When nothing is pending (the app returned an array, the sink took every call at once, the
+ * body has no close()) the request is over before this returns, and the promise is an already
+ * resolved one: no async function, no microtask hop (bench/micro/fastcgi-path.mjs).
  */
-export async function runApp(
+export function runApp(
   app: Application,
   environ: Environ,
   sink: Sink,
@@ -33,36 +37,77 @@ export async function runApp(
 ): Promise<Outcome> {
   const response = new Response(sink, environ.REQUEST_METHOD);
   const abort = options.abort ?? environ["tsgi.signal"];
+  const fallback = options.errorApp ?? errorApp;
+  let serving: void | Promise<void>;
   try {
-    await serve(app, environ, response, abort);
-    return outcome("ok", response);
+    serving = serve(app, environ, response, abort);
   } catch (error) {
-    return await recover(error, environ, response, sink, abort, options.errorApp ?? errorApp);
+    return recover(error, environ, response, sink, abort, fallback);
+  }
+  if (serving === undefined) return Promise.resolve(outcome("ok", response));
+  return serving.then(
+    () => outcome("ok", response),
+    (error: unknown) => recover(error, environ, response, sink, abort, fallback),
+  );
+}
+
+/** Calls the app and sends what it returns; synchronous up to the first pending promise. */
+function serve(
+  app: Application,
+  environ: Environ,
+  response: Response,
+  abort: Abort,
+): void | Promise<void> {
+  const returned = app(environ, response.startResponse);
+  if (returned instanceof Promise) {
+    return returned.then((body) => respond(body, environ, response, abort));
+  }
+  return respond(returned, environ, response, abort);
+}
+
+/** Sends the body and ends the response, then rule 9: close() exactly once, whatever happened. */
+function respond(
+  body: Body,
+  environ: Environ,
+  response: Response,
+  abort: Abort,
+): void | Promise<void> {
+  let sending: void | Promise<void>;
+  try {
+    sending = sendBody(body, response, abort);
+  } catch (error) {
+    if (!hasClose(body)) throw error;
+    sending = Promise.reject(error);
+  }
+  if (sending) return closeAfter(sending, body, environ);
+  if (hasClose(body)) return close(body, environ);
+}
+
+async function closeAfter(sending: Promise<void>, body: Body, environ: Environ): Promise<void> {
+  try {
+    await sending;
+  } finally {
+    if (hasClose(body)) await close(body, environ);
   }
 }
 
 // Awaits only what is really pending: a hello-world app that returns an array runs through
 // without a microtask hop per step (bench/run.mjs, CPU/req column).
-async function serve(
-  app: Application,
-  environ: Environ,
-  response: Response,
-  abort: Abort,
-): Promise<void> {
-  let body: Body | undefined;
-  try {
-    const returned = app(environ, response.startResponse);
-    body = returned instanceof Promise ? await returned : returned;
-    const sending = isPlainArray(body)
-      ? sendAll(body, response, abort)
-      : drain(iterate(body), response, abort);
-    if (sending) await sending;
-    if (abort.aborted) throw abort.reason;
-    const finishing = response.finish();
-    if (finishing) await finishing;
-  } finally {
-    if (body && typeof body.close === "function") await close(body, environ);
-  }
+function sendBody(body: Body, response: Response, abort: Abort): void | Promise<void> {
+  const sending = isPlainArray(body)
+    ? sendAll(body, response, abort)
+    : drain(iterate(body), response, abort);
+  if (sending) return sending.then(() => finish(response, abort));
+  return finish(response, abort);
+}
+
+function finish(response: Response, abort: Abort): void | Promise<void> {
+  if (abort.aborted) throw abort.reason;
+  return response.finish();
+}
+
+function hasClose(body: Body): body is Body & { close(): void | Promise<void> } {
+  return Boolean(body) && typeof body.close === "function";
 }
 
 function isPlainArray(body: unknown): body is Uint8Array[] {
@@ -181,9 +226,12 @@ function stopIterator(it: AnyIterator): void {
 }
 
 // Rule 9: close() exactly once, whatever happened; its own failure is logged, never thrown.
-async function close(body: Body, environ: Environ): Promise<void> {
+async function close(
+  body: Body & { close(): void | Promise<void> },
+  environ: Environ,
+): Promise<void> {
   try {
-    await body.close?.();
+    await body.close();
   } catch (error) {
     log(environ, error, "in close()");
   }

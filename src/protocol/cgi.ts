@@ -90,9 +90,18 @@ function originForm(target: string): string {
 
 /** RFC 3875 §6.2: the CGI response head, "Status: NNN Reason", the headers, a blank line. */
 export function formatResponseHead(status: string, headers: Headers): Buffer {
+  return Buffer.from(responseHeadText(status, headers), "latin1");
+}
+
+/**
+ * {@link formatResponseHead} as a latin-1 byte string (one char per byte: start_response
+ * already refused any char above U+00FF), for a front-end that writes it straight into a
+ * bigger buffer instead of encoding it on its own first.
+ */
+export function responseHeadText(status: string, headers: Headers): string {
   let head = `Status: ${status}\r\n`;
-  for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
-  return Buffer.from(`${head}\r\n`, "latin1");
+  for (let i = 0; i < headers.length; i++) head += `${headers[i][0]}: ${headers[i][1]}\r\n`;
+  return `${head}\r\n`;
 }
 
 export interface ParsedResponseHead {

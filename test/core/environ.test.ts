@@ -1,11 +1,14 @@
 import { describe, expect, test } from "vitest";
-import { buildEnviron, type EnvironOptions } from "../../src/core/environ.js";
+import { buildEnviron, type EnvironOptions, MetaVariableList } from "../../src/core/environ.js";
 import { ProtocolError } from "../../src/core/errors.js";
 import type { ByteSource } from "../../src/core/input.js";
 
 const errors = { write() {}, flush() {} };
 
-function build(vars: Record<string, string>, options: Partial<EnvironOptions> = {}) {
+function build(
+  vars: Record<string, string> | MetaVariableList,
+  options: Partial<EnvironOptions> = {},
+) {
   return buildEnviron(vars, {
     source: null,
     bodyWithoutLength: "none",
@@ -190,5 +193,77 @@ describe("odd variables", () => {
     const vars = { HTTP_CONTENT_TYPE: "a/b", CONTENT_LENGTH: "" };
     build(vars);
     expect(vars).toEqual({ HTTP_CONTENT_TYPE: "a/b", CONTENT_LENGTH: "" });
+  });
+});
+
+// A front-end that decodes the variables itself (FastCGI PARAMS) passes them as lists.
+describe("MetaVariableList", () => {
+  function list(...pairs: Array<[string, string]>): MetaVariableList {
+    const variables = new MetaVariableList();
+    for (const [name, value] of pairs) variables.add(name, value);
+    return variables;
+  }
+  const plain = (environ: object) =>
+    Object.fromEntries(Object.entries(environ).filter(([name]) => !name.startsWith("tsgi.")));
+
+  test.each([
+    [
+      "nginx's GET",
+      [
+        ["REQUEST_METHOD", "GET"],
+        ["CONTENT_TYPE", ""],
+        ["CONTENT_LENGTH", ""],
+        ["REQUEST_URI", "/a?b=1"],
+      ],
+    ],
+    [
+      "aliases only",
+      [
+        ["HTTP_CONTENT_TYPE", "t/x"],
+        ["HTTP_CONTENT_LENGTH", "2"],
+      ],
+    ],
+    [
+      "alias and the real one",
+      [
+        ["CONTENT_TYPE", "a/b"],
+        ["HTTP_CONTENT_TYPE", "c/d"],
+      ],
+    ],
+    [
+      "a repeated name",
+      [
+        ["HTTP_X", "1"],
+        ["SCRIPT_NAME", "/s"],
+        ["HTTP_X", "2"],
+      ],
+    ],
+    [
+      "a repeated alias",
+      [
+        ["HTTP_CONTENT_TYPE", "a/b"],
+        ["HTTP_CONTENT_TYPE", "c/d"],
+      ],
+    ],
+    ["byte strings", [["HTTP_X_RAW", "\u00ff\u0080"]]],
+  ] as Array<[string, Array<[string, string]>]>)(
+    "%s: the same environ as from an object",
+    (_name, pairs) => {
+      const fromList = build(list(...pairs));
+      const fromObject = build(Object.fromEntries(pairs));
+      expect(plain(fromList)).toEqual(plain(fromObject));
+      expect(Object.keys(fromList)).toEqual(Object.keys(fromObject));
+    },
+  );
+
+  test("a repeated name keeps its last value", () => {
+    const environ = build(list(["HTTP_X", "1"], ["HTTP_X", "2"]));
+    expect(environ.HTTP_X).toBe("2");
+  });
+
+  test("a __proto__ variable stays a key", () => {
+    const environ = build(list(["__proto__", "x"]));
+    expect(Object.getPrototypeOf(environ)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(environ, "__proto__")?.value).toBe("x");
   });
 });

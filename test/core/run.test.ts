@@ -992,3 +992,111 @@ describe("the same rules through inject()", () => {
     expect(result.outcome.overrun).toBe(1);
   });
 });
+
+// The synchronous fast path: when nothing is pending the request is over before runApp returns,
+// and the general path takes over at the first pending promise.
+describe("runApp without pending promises", () => {
+  function environFor(log: { text: string }) {
+    return buildEnviron(
+      { REQUEST_METHOD: "GET", PATH_INFO: "/t" },
+      {
+        source: null,
+        bodyWithoutLength: "none",
+        errors: { write: (text) => void (log.text += text), flush() {} },
+        signal: new AbortController().signal,
+        multithread: false,
+        multiprocess: false,
+        runOnce: true,
+      },
+    );
+  }
+
+  test("an array body is sent and ended before runApp returns", async () => {
+    const sink = new RecordingSink();
+    const pending = runApp(
+      (_e, start) => {
+        start(...OK);
+        return [bytes("a"), bytes("b")];
+      },
+      environFor({ text: "" }),
+      sink,
+    );
+    expect(sink.calls).toEqual(["commit 200 OK", "write a", "write b", "end"]);
+    expect(await pending).toMatchObject({ kind: "ok", bytesSent: 2 });
+  });
+
+  test.each([
+    [
+      "a sync throw",
+      () => {
+        throw new Error("boom");
+      },
+    ],
+    ["a bad body", () => 42 as unknown as Uint8Array[]],
+  ])("%s still gets the error page, and a promise", async (_name, body) => {
+    const sink = new RecordingSink();
+    const log = { text: "" };
+    const pending = runApp(
+      (_e, start) => {
+        start(...OK);
+        return body();
+      },
+      environFor(log),
+      sink,
+    );
+    expect(pending).toBeInstanceOf(Promise);
+    expect((await pending).kind).toBe("error");
+    expect(sink.calls).toEqual(ERROR_PAGE);
+    expect(log.text).toMatch(/tsgi: error in application/);
+  });
+
+  test.each([
+    ["a sync close()", () => undefined],
+    ["an async close()", () => Promise.resolve()],
+    [
+      "a close() that throws",
+      () => {
+        throw new Error("close failed");
+      },
+    ],
+  ])("%s is called exactly once", async (_name, close) => {
+    let closed = 0;
+    const sink = new RecordingSink();
+    const outcome = await runApp(
+      (_e, start) => {
+        start(...OK);
+        return Object.assign([bytes("x")], {
+          close: () => {
+            closed++;
+            return close();
+          },
+        });
+      },
+      environFor({ text: "" }),
+      sink,
+    );
+    expect(closed).toBe(1);
+    expect(outcome.kind).toBe("ok");
+    expect(sink.calls).toEqual(["commit 200 OK", "write x", "end"]);
+  });
+
+  test("a sink that makes the first write wait hands over to the general path", async () => {
+    let release: () => void = () => {};
+    const sink = new RecordingSink({
+      write: (chunk) =>
+        chunk[0] === 0x61 ? new Promise<void>((resolve) => (release = resolve)) : undefined,
+    });
+    const pending = runApp(
+      (_e, start) => {
+        start(...OK);
+        return [bytes("a"), bytes("b")];
+      },
+      environFor({ text: "" }),
+      sink,
+    );
+    expect(sink.calls).toEqual(["commit 200 OK", "write a"]);
+    release();
+    expect(await pending).toMatchObject({ kind: "ok", bytesSent: 2 });
+    expect(sink.calls).toEqual(["commit 200 OK", "write a", "write b", "end"]);
+  });
+});

@@ -13,12 +13,14 @@ import {
   encodeRecord,
   encodeStream,
   encodeStreamEnd,
+  encodeStreamText,
   encodeUnknownType,
   FCGI_KEEP_CONN,
   FCGI_MAX_CONNS,
   FCGI_MAX_CONTENT,
   FCGI_MPXS_CONNS,
   type FcgiRecord,
+  PairStringCache,
   ParamsAccumulator,
   ProtocolStatus,
   RecordDecoder,
@@ -131,6 +133,21 @@ describe("encoders: golden bytes", () => {
       () => concat(...streamPieces(STDOUT, 1, Buffer.from("hi"))),
       record(6, 1, "hi"),
     ],
+    [
+      "stream text and data in one record",
+      () => encodeStreamText(STDOUT, 3, "Status: 200 OK\r\n\r\n", Buffer.from("hello")),
+      record(6, 3, "Status: 200 OK\r\n\r\nhello", 1),
+    ],
+    [
+      "stream text, latin-1, no data, no padding",
+      () => encodeStreamText(STDOUT, 258, "caf\u00e9\u00ff\u0000ab", new Uint8Array(0)),
+      record(6, 258, Uint8Array.from([99, 97, 102, 233, 255, 0, 97, 98]), 0),
+    ],
+    [
+      "stream text, data from a view",
+      () => encodeStreamText(STDERR, 1, "a", Buffer.from("xbcx").subarray(1, 3)),
+      record(7, 1, "abc", 5),
+    ],
   ];
   it.each(cases)("%s", (_name, encode, expected) => {
     expect(hex(encode())).toBe(hex(expected));
@@ -158,6 +175,16 @@ describe("encoders: golden bytes", () => {
     ["type over 255", () => encodeUnknownType(256), "record type 256"],
     ["app status over 32 bits", () => encodeEndRequest(1, 2 ** 32, 0), "appStatus"],
     ["name above U+00FF", () => encodePairs([["\u0100", ""]]), "above U+00FF"],
+    [
+      "stream text and data over 65535",
+      () => encodeStreamText(STDOUT, 1, "ab", new Uint8Array(65534)),
+      "content length 65536",
+    ],
+    [
+      "stream text, request id over 65535",
+      () => encodeStreamText(STDOUT, 65536, "", new Uint8Array(0)),
+      "request id 65536",
+    ],
   ])("refuses %s", (_name, encode, message) => {
     expect(encode).toThrow(RangeError);
     expect(encode).toThrow(message);
@@ -267,6 +294,53 @@ describe("ParamsAccumulator and decodePairs", () => {
     acc.add(content);
     content.fill(0);
     expect(acc.finish()).toEqual({ A: "1" });
+  });
+
+  // Two requests on one connection share a PairStringCache: a cached string is reused only
+  // when its bytes match, never merely because the length and the position do.
+  it("reuses the connection's strings only for the same bytes", () => {
+    const cache = new PairStringCache();
+    const decode = (...pairs: Array<[string, string]>) => {
+      const acc = new ParamsAccumulator(1, limits, cache);
+      acc.add(concat(...pairs.map(([name, value]) => pair(name, value))));
+      return acc.finish();
+    };
+    const first = decode(["REQUEST_URI", "/aaa"], ["REMOTE_PORT", "51234"], ["HTTP_X", "1"]);
+    expect(first).toEqual({ REQUEST_URI: "/aaa", REMOTE_PORT: "51234", HTTP_X: "1" });
+    const second = decode(["REQUEST_URI", "/abb"], ["REMOTE_PORT", "51299"], ["HTTP_Y", "2"]);
+    expect(second).toEqual({ REQUEST_URI: "/abb", REMOTE_PORT: "51299", HTTP_Y: "2" });
+    const third = decode(["REQUEST_URI", "/aaa"], ["REMOTE_PORT", "51299"], ["HTTP_X", "1"]);
+    expect(third).toEqual({ REQUEST_URI: "/aaa", REMOTE_PORT: "51299", HTTP_X: "1" });
+  });
+
+  it("keeps the last value of a repeated name, with the cache", () => {
+    const cache = new PairStringCache();
+    for (const last of ["two", "six", "one"]) {
+      const acc = new ParamsAccumulator(1, limits, cache);
+      acc.add(concat(pair("X", "one"), pair("Y", "1"), pair("X", last)));
+      expect(acc.finish()).toEqual({ X: last, Y: "1" });
+    }
+  });
+
+  it("refuses a bad name every time, not only before it is cached", () => {
+    const cache = new PairStringCache();
+    for (let i = 0; i < 2; i++) {
+      const acc = new ParamsAccumulator(1, limits, cache);
+      acc.add(concat(pair("A", "1"), pair("B\0", "2")));
+      expect(() => acc.finish()).toThrow(/NUL byte in its name/);
+    }
+  });
+
+  it("decodes long values and many pairs past what the cache keeps", () => {
+    const cache = new PairStringCache();
+    const pairs = Array.from({ length: 100 }, (_, i): [string, string] => [`N${i}`, `v${i}`]);
+    for (const long of ["x".repeat(300), "y".repeat(300)]) {
+      const acc = new ParamsAccumulator(1, limits, cache);
+      acc.add(concat(...pairs.map(([n, v]) => pair(n, v)), pair("LONG", long)));
+      const params = acc.finish();
+      expect(params.LONG).toBe(long);
+      expect(params.N99).toBe("v99");
+    }
   });
 
   it("keeps a param named __proto__", () => {

@@ -34,8 +34,12 @@ export class FcgiConnection implements RequestHost {
   readonly #socket: Socket;
   readonly #decoder = new RecordDecoder();
   readonly #requests = new Map<number, FcgiRequest>();
-  /** Ids whose END_REQUEST went out: their late STDIN/PARAMS/ABORT records are ignored. */
-  readonly #ended = new Set<number>();
+  /**
+   * By id, true once its END_REQUEST went out: its late STDIN/PARAMS/ABORT records are ignored.
+   * An array, not a Set: web servers reuse a few small ids, and an element store per request is
+   * cheaper than a hashed delete and add.
+   */
+  readonly #ended: boolean[] = [];
   readonly #onGone: (connection: FcgiConnection) => void;
   #lastActive: number;
   #closed = false;
@@ -62,11 +66,13 @@ export class FcgiConnection implements RequestHost {
   readonly #onData = (chunk: Buffer): void => {
     if (this.#closed) return;
     this.#lastActive = this.ctx.clock;
+    this.output.hold();
     try {
       this.#decoder.feed(chunk, this.#onRecord);
     } catch (error) {
       this.fail(error);
     }
+    this.output.release();
   };
 
   // FastCGI 1.0 §3.3: management records carry request id 0, application records any other.
@@ -129,7 +135,7 @@ export class FcgiConnection implements RequestHost {
     if (this.#requests.has(id)) {
       throw new ProtocolError(`BEGIN_REQUEST for request ${id}, which is still active`);
     }
-    this.#ended.delete(id);
+    this.#ended[id] = false;
     // §6: only the RESPONDER role is implemented.
     const { maxReqs, maxRequestsPerConn } = this.ctx.limits;
     if (begin.role !== Role.RESPONDER) {
@@ -144,7 +150,7 @@ export class FcgiConnection implements RequestHost {
 
   #refuse(id: number, keepConn: boolean, status: number): void {
     this.output.record(encodeEndRequest(id, 0, status));
-    this.#ended.add(id);
+    this.#ended[id] = true;
     if (!keepConn && this.#requests.size === 0) this.output.endAfterFlush();
   }
 
@@ -179,7 +185,7 @@ export class FcgiConnection implements RequestHost {
   }
 
   #unexpected(type: number, id: number): void {
-    if (this.#ended.has(id)) return; // e.g. DATA for a FILTER request refused with UNKNOWN_ROLE
+    if (this.#ended[id] === true) return; // e.g. DATA for a FILTER request refused with UNKNOWN_ROLE
     throw new ProtocolError(
       `${recordTypeName(type)} record for request ${id}: not expected by a RESPONDER`,
     );
@@ -189,7 +195,7 @@ export class FcgiConnection implements RequestHost {
   #request(id: number, what: string): FcgiRequest | null {
     const request = this.#requests.get(id);
     if (request !== undefined) return request;
-    if (this.#ended.has(id)) return null;
+    if (this.#ended[id] === true) return null;
     throw new ProtocolError(`${what} for request ${id}, which was never begun on this connection`);
   }
 
@@ -259,7 +265,7 @@ export class FcgiConnection implements RequestHost {
   #forget(request: FcgiRequest, honourKeepConn = true): void {
     if (this.#requests.get(request.id) !== request) return;
     this.#requests.delete(request.id);
-    this.#ended.add(request.id);
+    this.#ended[request.id] = true;
     this.ctx.active--;
     this.#lastActive = this.ctx.clock;
     // §5.1: FCGI_KEEP_CONN clear -> the application closes the connection after the request.

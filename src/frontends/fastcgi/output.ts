@@ -8,15 +8,17 @@ const JOIN_AT = 16 * 1024;
 
 /**
  * The write side of one connection. Records queue here and go out together at the end of the
- * tick, so a small response (head, body, empty STDOUT, END_REQUEST) and the responses of
- * requests that finished together leave in ONE syscall. Backpressure is the socket's: when
- * it is over its high-water mark, `drained()` is what a writer awaits.
+ * tick, or when the connection is done with one chunk of input (`hold`/`release`), so a small
+ * response (head, body, empty STDOUT, END_REQUEST) and the responses of requests that finished
+ * together leave in ONE syscall. Backpressure is the socket's: when it is over its high-water
+ * mark, `drained()` is what a writer awaits.
  */
 export class Output {
   readonly #socket: Socket;
   #pieces: Uint8Array[] = [];
   #bytes = 0;
   #scheduled = false;
+  #holding = false;
   #endAfterFlush = false;
   #closed = false;
   #drain: Promise<void> | null = null;
@@ -50,6 +52,20 @@ export class Output {
     if (this.#closed) return;
     this.#pieces.push(bytes);
     this.#queued(bytes.length);
+  }
+
+  /**
+   * Queues without scheduling a flush until `release()`, which flushes: what the records of one
+   * socket chunk produced leaves at once, with no process.nextTick per request (a request that
+   * the app answers synchronously is complete by then).
+   */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  release(): void {
+    this.#holding = false;
+    if (this.#pieces.length > 0 || this.#endAfterFlush) this.flush();
   }
 
   /** Ends the connection once what is queued has been written (FCGI_KEEP_CONN clear). */
@@ -103,7 +119,7 @@ export class Output {
   }
 
   #schedule(): void {
-    if (this.#scheduled) return;
+    if (this.#scheduled || this.#holding) return;
     this.#scheduled = true;
     process.nextTick(this.#flush);
   }

@@ -3,10 +3,11 @@ import { buildEnviron } from "../../core/environ.js";
 import { ProtocolError } from "../../core/errors.js";
 import { runApp } from "../../core/run.js";
 import type { Headers, Sink } from "../../core/types.js";
-import { formatResponseHead } from "../../protocol/cgi.js";
+import { responseHeadText } from "../../protocol/cgi.js";
 import {
   encodeEndRequest,
   encodeStreamEnd,
+  encodeStreamText,
   type PairStringCache,
   ParamsAccumulator,
   ProtocolStatus,
@@ -32,8 +33,9 @@ export interface RequestHost extends FlowControl {
 /** params: collecting FCGI_PARAMS; running: the app has it; done: END_REQUEST sent or aborted. */
 export type RequestPhase = "params" | "running" | "done";
 
-/** A small head and first chunk share one STDOUT record. */
+/** A head and first chunk this small share one STDOUT record, encoded in one buffer. */
 const MERGE_AT = 8 * 1024;
+const NO_BYTES = new Uint8Array(0);
 
 /**
  * The empty STDOUT record and END_REQUEST(0, REQUEST_COMPLETE) that end every normal
@@ -68,7 +70,8 @@ export class FcgiRequest implements Sink, StderrTarget {
   #params: ParamsAccumulator | null;
   #stdin: StdinQueue | null = null;
   #abort: RequestAbort | null = null;
-  #head: Buffer | null = null;
+  /** The CGI response head (latin-1 byte string) until it leaves with the first chunk. */
+  #head: string | null = null;
   #stderrUsed = false;
   #wake: (() => void) | null = null;
 
@@ -92,7 +95,7 @@ export class FcgiRequest implements Sink, StderrTarget {
 
   /** The empty PARAMS record: decode them and start the app. Throws on malformed PARAMS. */
   start(): void {
-    const params = this.#params!.finish();
+    const params = this.#params!.finishList();
     this.#params = null;
     this.phase = "running";
     this.#stdin = new StdinQueue(this.#host);
@@ -143,7 +146,7 @@ export class FcgiRequest implements Sink, StderrTarget {
   commit(status: string, headers: Headers): void {
     if (this.phase !== "running") return;
     // RFC 3875 §6: the response is a CGI response, head first; it leaves with the first chunk.
-    this.#head = formatResponseHead(status, headers);
+    this.#head = responseHeadText(status, headers);
   }
 
   write(chunk: Uint8Array): void | Promise<void> {
@@ -153,17 +156,20 @@ export class FcgiRequest implements Sink, StderrTarget {
     if (head === null) output.stream(RecordType.STDOUT, this.id, chunk);
     else {
       this.#head = null;
-      if (head.length + chunk.length <= MERGE_AT) {
-        const merged = Buffer.allocUnsafe(head.length + chunk.length);
-        merged.set(head, 0);
-        merged.set(chunk, head.length);
-        output.stream(RecordType.STDOUT, this.id, merged);
-      } else {
-        output.stream(RecordType.STDOUT, this.id, head);
-        output.stream(RecordType.STDOUT, this.id, chunk);
-      }
+      this.#sendHead(output, head, chunk);
     }
     if (output.congested) return this.#drained(output);
+  }
+
+  // Header, head, first chunk and padding written once into one buffer: a hello-world
+  // response is this record and the shared tail (bench/micro/fastcgi-path.mjs).
+  #sendHead(output: Output, head: string, chunk: Uint8Array): void {
+    if (head.length + chunk.length <= MERGE_AT) {
+      output.record(encodeStreamText(RecordType.STDOUT, this.id, head, chunk));
+    } else {
+      output.stream(RecordType.STDOUT, this.id, Buffer.from(head, "latin1"));
+      output.stream(RecordType.STDOUT, this.id, chunk);
+    }
   }
 
   // Backpressure: the app's next chunk waits for 'drain', or for an abort, whichever is first.
@@ -178,7 +184,7 @@ export class FcgiRequest implements Sink, StderrTarget {
     if (this.phase !== "running") return;
     this.phase = "done";
     const output = this.#host.output;
-    if (this.#head !== null) output.stream(RecordType.STDOUT, this.id, this.#head);
+    if (this.#head !== null) this.#sendHead(output, this.#head, NO_BYTES);
     this.#head = null;
     // §3.3: each stream ends with an empty record; then END_REQUEST (§5.5).
     if (this.#stderrUsed) {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { ClientGoneError } from "../../../src/core/errors.js";
-import type { Application } from "../../../src/core/types.js";
+import type { Application, Environ } from "../../../src/core/types.js";
 import { ProtocolStatus, RecordType } from "../../../src/protocol/fastcgi.js";
 import { cgiParams } from "../../helpers/fastcgi-client.js";
 import { waitFor } from "../../helpers/integration.js";
@@ -123,6 +123,49 @@ describe("FastCGI aborts", () => {
     c.abort(1);
     await waitFor(() => failure !== undefined, 2000, "the read to fail");
     expect(failure).toBeInstanceOf(ClientGoneError);
+  });
+
+  // tsgi.signal is made lazily, from one getter shared by every environ.
+  test.each([
+    ["read before the abort", true],
+    ["first read after the abort", false],
+  ])("tsgi.signal, %s: one object, fired with the abort's reason", async (_name, early) => {
+    let environ: Environ | undefined;
+    let early1: AbortSignal | undefined;
+    let early2: AbortSignal | undefined;
+    let stop: () => void = () => {};
+    const app: Application = async (env, startResponse) => {
+      environ = env;
+      if (early) {
+        early1 = env["tsgi.signal"];
+        early2 = env["tsgi.signal"];
+        expect(early1.aborted).toBe(false);
+      }
+      await new Promise<void>((resolve) => {
+        stop = resolve;
+      });
+      startResponse("200 OK", []);
+      return [];
+    };
+    const { client } = await start(app);
+    const c = await client();
+    const response = c.response(1);
+    c.begin(1);
+    c.params(1, cgiParams("/"));
+    c.stdin(1, new Uint8Array(0));
+    await waitFor(() => environ !== undefined, 2000, "the app to start");
+    c.abort(1);
+    await response;
+    const signal = environ!["tsgi.signal"];
+    expect(signal).toBeInstanceOf(AbortSignal);
+    expect(environ!["tsgi.signal"]).toBe(signal);
+    if (early) {
+      expect(early1).toBe(signal);
+      expect(early2).toBe(signal);
+    }
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBeInstanceOf(ClientGoneError);
+    stop();
   });
 
   test("an error after the headers closes the connection without END_REQUEST", async () => {
