@@ -95,10 +95,26 @@ const SIGNAL_GETTER: PropertyDescriptor = {
 // a GET leave 18); from the 20th it becomes a dictionary anyway (a browser's dozen headers).
 function copy(names: readonly string[], values: readonly unknown[]): Record<string, string> {
   const environ: Record<string, string> = {};
+  // The last HTTP_CONTENT_TYPE / HTTP_CONTENT_LENGTH, noted while copying: looking them up
+  // after (lastIndexOf of a freshly built name) cost ~30 ns of ~690 for nginx's 20 params.
+  let typeAlias: string | undefined;
+  let lengthAlias: string | undefined;
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
     const value = values[i];
-    if (typeof value !== "string" || dropped(name, value)) continue;
+    if (typeof value !== "string") continue;
+    // Cheap pre-test: the four names below are 12+ chars and start with "C" or "H".
+    if (name.length >= 12 && name.charCodeAt(0) <= 0x48 /* "H" */) {
+      if (name === "CONTENT_TYPE" || name === "CONTENT_LENGTH") {
+        if (value === "") continue;
+      } else if (name === "HTTP_CONTENT_TYPE") {
+        typeAlias = value;
+        continue;
+      } else if (name === "HTTP_CONTENT_LENGTH") {
+        lengthAlias = value;
+        continue;
+      }
+    }
     // A meta-variable named __proto__ must stay a key, not become the prototype.
     if (name === "__proto__") {
       Object.defineProperty(environ, name, {
@@ -111,28 +127,10 @@ function copy(names: readonly string[], values: readonly unknown[]): Record<stri
       environ[name] = value;
     }
   }
-  adoptAlias(environ, "CONTENT_TYPE", names, values);
-  adoptAlias(environ, "CONTENT_LENGTH", names, values);
+  // A server that passed the header as HTTP_CONTENT_TYPE only: it still is the CONTENT_TYPE.
+  if (environ.CONTENT_TYPE === undefined && typeAlias) environ.CONTENT_TYPE = typeAlias;
+  if (environ.CONTENT_LENGTH === undefined && lengthAlias) environ.CONTENT_LENGTH = lengthAlias;
   return environ;
-}
-
-// A server that passed the header as HTTP_CONTENT_TYPE only: it still is the CONTENT_TYPE.
-function adoptAlias(
-  environ: Record<string, string>,
-  name: string,
-  names: readonly string[],
-  values: readonly unknown[],
-): void {
-  if (environ[name] !== undefined) return;
-  const at = names.lastIndexOf(`HTTP_${name}`);
-  const alias = at < 0 ? undefined : values[at];
-  if (typeof alias === "string" && alias !== "") environ[name] = alias;
-}
-
-function dropped(name: string, value: string): boolean {
-  if (name.length < 12 || name.charCodeAt(0) > 0x48 /* "H" */) return false;
-  if (name === "CONTENT_TYPE" || name === "CONTENT_LENGTH") return value === "";
-  return name === "HTTP_CONTENT_TYPE" || name === "HTTP_CONTENT_LENGTH";
 }
 
 function fillDefaults(environ: Record<string, string>): void {

@@ -1,5 +1,5 @@
 import { ContractError } from "./errors.js";
-import { checkHeaders, checkStatus, declaredLength, describe } from "./headers.js";
+import { checkHeaderList, checkStatus, describe } from "./headers.js";
 import type { Headers, Sink, StartResponse, Write } from "./types.js";
 
 /**
@@ -22,6 +22,8 @@ export class Response {
   bytesSent = 0;
   /** Bytes the app offered past its Content-Length and that were not sent (rule 8). */
   overrun = 0;
+  /** The Content-Length the app declared, found while checking its headers. */
+  private declared: number | undefined;
   private remaining: number | undefined;
   /** The sink call still in flight, if any: the next one waits for it (see `after`). */
   private pending: Promise<void> | undefined;
@@ -41,10 +43,12 @@ export class Response {
       );
     }
     const code = checkStatus(status);
-    const checked = checkHeaders(headers);
+    const copy: Headers = [];
+    const declared = checkHeaderList(headers, copy);
     this.status = status;
     this.code = code;
-    this.headers = checked.map(([name, value]) => [name, value]);
+    this.headers = copy;
+    this.declared = declared;
     this.state = "started";
     return this.write;
   };
@@ -95,7 +99,7 @@ export class Response {
 
   private commit(): void | Promise<void> {
     this.state = "committed";
-    this.remaining = declaredLength(this.headers);
+    this.remaining = this.declared;
     const { status, headers } = this;
     return this.after(() => this.sink.commit(status, headers));
   }
@@ -109,9 +113,8 @@ export class Response {
   private end(): void | Promise<void> {
     const short = this.remaining !== undefined && this.remaining > 0;
     if (short && this.method !== "HEAD" && !NO_CONTENT.has(this.code)) {
-      const declared = declaredLength(this.headers);
       throw new ContractError(
-        `body ended after ${this.bytesSent} of ${declared} bytes declared by Content-Length`,
+        `body ended after ${this.bytesSent} of ${this.declared} bytes declared by Content-Length`,
       );
     }
     this.state = "closed";

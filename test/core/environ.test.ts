@@ -267,3 +267,50 @@ describe("MetaVariableList", () => {
     expect(Object.getOwnPropertyDescriptor(environ, "__proto__")?.value).toBe("x");
   });
 });
+
+describe("HTTP_CONTENT_* aliases from a list", () => {
+  function list(...pairs: Array<[string, string]>): MetaVariableList {
+    const variables = new MetaVariableList();
+    for (const [name, value] of pairs) variables.add(name, value);
+    return variables;
+  }
+
+  test.each([
+    [
+      "the last alias wins",
+      [
+        ["HTTP_CONTENT_TYPE", "a/b"],
+        ["HTTP_CONTENT_TYPE", "c/d"],
+      ],
+      "c/d",
+    ],
+    [
+      "an empty last alias means none",
+      [
+        ["HTTP_CONTENT_TYPE", "a/b"],
+        ["HTTP_CONTENT_TYPE", ""],
+      ],
+      undefined,
+    ],
+    [
+      "the real one beats a later alias",
+      [
+        ["CONTENT_TYPE", "a/b"],
+        ["HTTP_CONTENT_TYPE", "c/d"],
+      ],
+      "a/b",
+    ],
+    [
+      "an empty real one yields to the alias",
+      [
+        ["CONTENT_TYPE", ""],
+        ["HTTP_CONTENT_TYPE", "c/d"],
+      ],
+      "c/d",
+    ],
+  ] as Array<[string, Array<[string, string]>, string | undefined]>)("%s", (_, pairs, expected) => {
+    const environ = build(list(...pairs));
+    expect(environ.CONTENT_TYPE).toBe(expected);
+    expect("HTTP_CONTENT_TYPE" in environ).toBe(false);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { buildEnviron } from "../../src/core/environ.js";
-import { checkHeaders, checkStatus } from "../../src/core/headers.js";
+import { checkHeaderList, checkHeaders, checkStatus } from "../../src/core/headers.js";
 import { runApp } from "../../src/core/run.js";
 import type { Application, Headers, Sink } from "../../src/core/types.js";
 
@@ -249,5 +249,51 @@ describe("checkStatus / checkHeaders directly", () => {
   test("checkHeaders returns the headers", () => {
     const headers: Headers = [["A", "b"]];
     expect(checkHeaders(headers)).toEqual(headers);
+  });
+});
+
+// headers.ts caches names and status lines that passed: a cached string must be exactly as
+// strict the second time, and the cache must never let a bad one through.
+describe("checks after the name and status caches are warm", () => {
+  test.each([1, 2, 3])("round %i: the same checks, the same errors", () => {
+    expect(checkStatus("200 OK")).toBe(200);
+    expect(checkHeaderList([["Content-Length", "5"]], null)).toBe(5);
+    expect(() =>
+      checkHeaders([
+        ["Content-Length", "5"],
+        ["content-length", "5"],
+      ]),
+    ).toThrow("Content-Length is given twice");
+    expect(() =>
+      checkHeaders([
+        ["Content-Length", "5"],
+        ["Content-Length", "5"],
+      ]),
+    ).toThrow("Content-Length is given twice");
+    expect(() => checkHeaders([["Content-Length", "x"]])).toThrow("is not a byte count");
+    expect(() => checkHeaders([["Content-Type", "a\r\nb"]])).toThrow("CR, LF, NUL");
+    expect(() => checkHeaders([["Connection", "close"]])).toThrow("hop-by-hop");
+    expect(() => checkHeaders([["Status", "200 OK"]])).toThrow("Status is not allowed");
+    expect(() => checkHeaders([["Bad Name", "x"]])).toThrow("not an HTTP token");
+    expect(() => checkStatus("200 OK\r\nX: y")).toThrow("CR, LF, NUL");
+    expect(() => checkStatus("100 Continue")).toThrow("200-599");
+  });
+
+  test("checkHeaderList copies the pairs and finds the declared length", () => {
+    const headers: Headers = [
+      ["X-A", "1"],
+      ["content-LENGTH", "12"],
+    ];
+    const copy: Headers = [];
+    expect(checkHeaderList(headers, copy)).toBe(12);
+    expect(copy).toEqual(headers);
+    expect(copy[0]).not.toBe(headers[0]);
+    expect(checkHeaderList([["X-A", "1"]], null)).toBeUndefined();
+  });
+
+  test("a name that failed is still refused after many that passed", () => {
+    for (let i = 0; i < 600; i++) checkHeaders([[`X-Made-Up-${i}`, "v"]]);
+    expect(() => checkHeaders([["Transfer-Encoding", "chunked"]])).toThrow("hop-by-hop");
+    expect(checkHeaderList([["X-Made-Up-599", "v"]], null)).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { buildEnviron } from "../../src/core/environ.js";
 import { ClientGoneError, ContractError } from "../../src/core/errors.js";
 import { Response } from "../../src/core/response.js";
-import { runApp } from "../../src/core/run.js";
+import { runApp, startApp } from "../../src/core/run.js";
 import type {
   Application,
   Body,
@@ -1098,5 +1098,42 @@ describe("runApp without pending promises", () => {
     release();
     expect(await pending).toMatchObject({ kind: "ok", bytesSent: 2 });
     expect(sink.calls).toEqual(["commit 200 OK", "write a", "write b", "end"]);
+  });
+});
+
+describe("startApp", () => {
+  const sink: Sink = { commit() {}, write() {}, end() {}, abort() {} };
+  const environ = () =>
+    buildEnviron(
+      { REQUEST_METHOD: "GET" },
+      {
+        source: null,
+        bodyWithoutLength: "none",
+        errors: { write() {}, flush() {} },
+        signal: new AbortController().signal,
+        multithread: false,
+        multiprocess: false,
+        runOnce: true,
+      },
+    );
+
+  test("a synchronous app's Outcome comes back at once, not as a promise", () => {
+    const app: Application = (_e, start) => {
+      start(...OK);
+      return [bytes("hi")];
+    };
+    const result = startApp(app, environ(), sink);
+    expect(result).not.toBeInstanceOf(Promise);
+    expect(result).toMatchObject({ kind: "ok", status: "200 OK", bytesSent: 2 });
+  });
+
+  test("an async app's Outcome is a promise", async () => {
+    const app: Application = async (_e, start) => {
+      start(...OK);
+      return [bytes("hi")];
+    };
+    const result = startApp(app, environ(), sink);
+    expect(result).toBeInstanceOf(Promise);
+    await expect(result).resolves.toMatchObject({ kind: "ok", bytesSent: 2 });
   });
 });

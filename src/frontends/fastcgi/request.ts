@@ -1,7 +1,7 @@
 import { RequestAbort } from "../../core/abort.js";
 import { buildEnviron } from "../../core/environ.js";
 import { ProtocolError } from "../../core/errors.js";
-import { runApp } from "../../core/run.js";
+import { startApp } from "../../core/run.js";
 import type { Headers, Sink } from "../../core/types.js";
 import { responseHeadText } from "../../protocol/cgi.js";
 import {
@@ -117,9 +117,9 @@ export class FcgiRequest implements Sink, StderrTarget {
       this.#badRequest(error);
       return;
     }
-    runApp(this.#host.ctx.app, environ, this, { abort: this.#abort }).catch(
-      this.#host.ctx.unexpected,
-    );
+    // Most requests finish right here (startApp returns the Outcome itself): no promise.
+    const running = startApp(this.#host.ctx.app, environ, this, { abort: this.#abort });
+    if (running instanceof Promise) running.catch(this.#host.ctx.unexpected);
   }
 
   /** One STDIN record; the empty one ends the body. */
