@@ -84,7 +84,17 @@ const SIGNAL_GETTER: PropertyDescriptor = {
   get(this: { [ABORT]: RequestAbort }): AbortSignal {
     return this[ABORT].signal;
   },
+  // A middleware may put its own signal here (a timeout, say): it becomes a plain value.
+  set(this: object, value: unknown): void {
+    Object.defineProperty(this, "tsgi.signal", {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  },
   enumerable: true,
+  configurable: true,
 };
 
 // One pass that also applies RFC 3875 §4.1.18: Content-Type and Content-Length are CONTENT_TYPE

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { RequestAbort } from "../../src/core/abort.js";
 import { buildEnviron, type EnvironOptions, MetaVariableList } from "../../src/core/environ.js";
 import { ProtocolError } from "../../src/core/errors.js";
 import type { ByteSource } from "../../src/core/input.js";
@@ -24,6 +25,27 @@ function build(
 async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
   for (const part of parts) yield Buffer.from(part, "latin1");
 }
+
+describe("a lazy tsgi.signal (RequestAbort)", () => {
+  test("is made on first read, fires on abort, and shows in a spread copy", () => {
+    const abort = new RequestAbort();
+    const environ = build({}, { signal: abort });
+    const signal = environ["tsgi.signal"];
+    expect(signal).toBeInstanceOf(AbortSignal);
+    expect(environ["tsgi.signal"]).toBe(signal);
+    abort.abort(new Error("gone"));
+    expect(signal.aborted).toBe(true);
+    expect({ ...environ }["tsgi.signal"]).toBe(signal);
+  });
+
+  test("can be replaced by a middleware, like any other environ key", () => {
+    const environ = build({}, { signal: new RequestAbort() });
+    const own = new AbortController().signal;
+    environ["tsgi.signal"] = own;
+    expect(environ["tsgi.signal"]).toBe(own);
+    expect(Object.keys(environ)).toContain("tsgi.signal");
+  });
+});
 
 describe("tsgi.* keys", () => {
   test("carry the options and the fixed version", () => {
