@@ -58,9 +58,12 @@ export class IncompleteBodyError extends TsgiError {
   }
 }
 
-/** True when `err` means the peer is gone rather than something being wrong. */
+/**
+ * True when `err` is a ClientGoneError: what a sink raises when its client left. Front-ends turn
+ * their transport's EPIPE/ECONNRESET into one; an errno code alone proves nothing, since an app's
+ * own upstream (a database, an HTTP call) fails with the same codes and must get its 500.
+ * Compared by code, not class: the CGI entry is bundled with a copy of the core.
+ */
 export function isClientGone(err: unknown): boolean {
-  if (err instanceof ClientGoneError) return true;
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === "EPIPE" || code === "ECONNRESET" || code === "ERR_STREAM_DESTROYED";
+  return (err as { code?: unknown } | null)?.code === "ERR_TSGI_CLIENT_GONE";
 }

@@ -3,9 +3,9 @@ import type { Headers } from "./types.js";
 
 // RFC 9110 §5.6.2: token = 1*tchar.
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// The reason phrase and header values: no CR, LF or NUL (response splitting), nothing above 0xFF
-// (a byte string cannot hold it).
-const BAD_VALUE_CHAR = /[\r\n\0]|[^\x00-\xff]/;
+// RFC 9110 §5.5: a field value is VCHAR, obs-text, SP and HTAB; any other control char (CR, LF
+// and NUL above all) or a char above 0xFF is refused, as Node's own writeHead would refuse it.
+const BAD_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 const STATUS = /^([1-9]\d\d) (.*)$/s;
 
 // PEP 3333: "hop-by-hop" headers are the server's business, never the application's.
@@ -57,7 +57,7 @@ function checkNewStatus(status: unknown): number {
   }
   if (BAD_VALUE_CHAR.test(match[2])) {
     throw new ContractError(
-      `status ${JSON.stringify(status)} holds CR, LF, NUL or a char above 0xFF`,
+      `status ${JSON.stringify(status)} holds CR, LF, NUL, another control char or a char above 0xFF`,
     );
   }
   const code = Number(match[1]);
@@ -144,7 +144,7 @@ function checkHeaderValue(name: string, value: unknown): asserts value is string
   }
   if (BAD_VALUE_CHAR.test(value)) {
     throw new ContractError(
-      `header ${name} value ${JSON.stringify(value)} holds CR, LF, NUL or a char above 0xFF`,
+      `header ${name} value ${JSON.stringify(value)} holds CR, LF, NUL, another control char or a char above 0xFF`,
     );
   }
 }

@@ -22,6 +22,8 @@ class BodyInput implements Input {
   private remaining: number;
   private received = 0;
   private failure: unknown = null;
+  /** The read in progress: the next one waits for it (see serial). */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     source: ByteSource | null,
@@ -31,7 +33,31 @@ class BodyInput implements Input {
     this.remaining = length ?? Number.POSITIVE_INFINITY;
   }
 
-  async read(size?: number): Promise<Uint8Array> {
+  read(size?: number): Promise<Uint8Array> {
+    return this.serial(() => this.readNow(size));
+  }
+
+  readline(limit?: number): Promise<Uint8Array> {
+    return this.serial(() => this.readlineNow(limit));
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const chunk = await this.serial(() => this.take(Number.POSITIVE_INFINITY));
+      if (chunk.length === 0) return;
+      yield chunk;
+    }
+  }
+
+  // Two reads at once (Promise.all([read(5), read(5)])) must not pull the source twice at once:
+  // a source may hold one waiter only, and the bytes must go to the reads in call order.
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(op);
+    this.queue = result.catch(noop);
+    return result;
+  }
+
+  private async readNow(size?: number): Promise<Uint8Array> {
     const limit = size === undefined || size < 0 ? Number.POSITIVE_INFINITY : size;
     const parts: Uint8Array[] = [];
     let total = 0;
@@ -44,7 +70,7 @@ class BodyInput implements Input {
     return join(parts, total);
   }
 
-  async readline(limit?: number): Promise<Uint8Array> {
+  private async readlineNow(limit?: number): Promise<Uint8Array> {
     const max = limit === undefined || limit < 0 ? Number.POSITIVE_INFINITY : limit;
     const parts: Uint8Array[] = [];
     let total = 0;
@@ -56,14 +82,6 @@ class BodyInput implements Input {
       if (chunk[chunk.length - 1] === NEWLINE) break;
     }
     return join(parts, total);
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      const chunk = await this.take(Number.POSITIVE_INFINITY);
-      if (chunk.length === 0) return;
-      yield chunk;
-    }
   }
 
   /** At most `max` bytes (up to and including a newline when `line`); empty at the end. */
@@ -123,3 +141,5 @@ function join(parts: Uint8Array[], total: number): Uint8Array {
   }
   return out;
 }
+
+function noop(): void {}

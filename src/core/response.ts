@@ -55,6 +55,13 @@ export class Response {
 
   /** The `write` callable start_response returns: throws on contract errors, rejects if the client left. */
   readonly write: Write = (chunk) => {
+    if (this.state === "closed") {
+      // Called from a timer after the request is over, a throw would be an uncaught exception
+      // that takes the process down; nobody is left to catch it but the promise's reader.
+      const late = Promise.reject(new ContractError("write() after the response ended"));
+      late.catch(noop);
+      return late;
+    }
     const pending = this.send(chunk);
     if (!pending) return Promise.resolve();
     // An app that does not await write() must not crash the process with an unhandled rejection;

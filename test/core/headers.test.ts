@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { buildEnviron } from "../../src/core/environ.js";
+import { ContractError } from "../../src/core/errors.js";
 import { checkHeaderList, checkHeaders, checkStatus } from "../../src/core/headers.js";
 import { runApp } from "../../src/core/run.js";
 import type { Application, Headers, Sink } from "../../src/core/types.js";
@@ -295,5 +296,26 @@ describe("checks after the name and status caches are warm", () => {
     for (let i = 0; i < 600; i++) checkHeaders([[`X-Made-Up-${i}`, "v"]]);
     expect(() => checkHeaders([["Transfer-Encoding", "chunked"]])).toThrow("hop-by-hop");
     expect(checkHeaderList([["X-Made-Up-599", "v"]], null)).toBeUndefined();
+  });
+});
+
+describe("control characters in values (RFC 9110 §5.5)", () => {
+  test.each([
+    ["\x01", "SOH"],
+    ["\x1b[31m", "ESC"],
+    ["\x7f", "DEL"],
+    ["a\x0bb", "VT"],
+  ])("a value holding %j (%s) is refused, naming the header", (bad) => {
+    expect(() => checkHeaders([["X-Bad", `a${bad}b`]])).toThrow(
+      /header X-Bad value .*control char/,
+    );
+  });
+
+  test("a horizontal tab and obs-text bytes are allowed", () => {
+    expect(() => checkHeaders([["X-Ok", "a\tb \u00e9\u00ff"]])).not.toThrow();
+  });
+
+  test("a reason phrase holding a control char is refused", () => {
+    expect(() => checkStatus("200 O\x01K")).toThrow(ContractError);
   });
 });

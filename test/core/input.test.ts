@@ -185,3 +185,25 @@ describe("through inject", () => {
     expect(result.text()).toBe("hello \u00e9");
   });
 });
+
+describe("reads that overlap", () => {
+  test("two reads at once get the bytes in call order and both settle", async () => {
+    let pending = 0;
+    let most = 0;
+    // A source that, like FastCGI's STDIN queue, may hold only one waiter at a time.
+    const source: AsyncIterator<Uint8Array> = {
+      async next() {
+        pending++;
+        most = Math.max(most, pending);
+        await new Promise((r) => setTimeout(r, 5));
+        pending--;
+        return { done: false, value: Buffer.from("abcde") };
+      },
+    };
+    const input = createInput(source, 10);
+    const [first, second] = await Promise.all([input.read(5), input.read(5)]);
+    expect(Buffer.from(first).toString()).toBe("abcde");
+    expect(Buffer.from(second).toString()).toBe("abcde");
+    expect(most).toBe(1);
+  });
+});

@@ -1137,3 +1137,71 @@ describe("startApp", () => {
     await expect(result).resolves.toMatchObject({ kind: "ok", bytesSent: 2 });
   });
 });
+
+describe("an app error that carries an errno code is the app's error, not a client gone", () => {
+  test.each(["ECONNRESET", "EPIPE", "ERR_STREAM_DESTROYED"])(
+    "%s thrown before the headers: the 500 page and a log line",
+    async (code) => {
+      const app: Application = () => {
+        throw Object.assign(new Error("upstream database reset the connection"), { code });
+      };
+      const res = await inject(app);
+      expect(res.statusCode).toBe(500);
+      expect(res.outcome.kind).toBe("error");
+      expect(res.errors).toContain("upstream database reset the connection");
+    },
+  );
+
+  test("a ClientGoneError from the sink is still a client gone, quietly", async () => {
+    const app: Application = (_environ, startResponse) => {
+      startResponse("200 OK", []);
+      return [Buffer.from("x")];
+    };
+    const sink: Sink = {
+      commit() {},
+      write() {
+        return Promise.reject(new ClientGoneError());
+      },
+      end() {},
+      abort() {},
+    };
+    const outcome = await runApp(app, environFor(), sink);
+    expect(outcome.kind).toBe("gone");
+  });
+});
+
+function environFor() {
+  return buildEnviron(
+    { REQUEST_METHOD: "GET" },
+    {
+      source: null,
+      bodyWithoutLength: "none",
+      errors: { write() {}, flush() {} },
+      signal: new AbortController().signal,
+      multithread: false,
+      multiprocess: false,
+      runOnce: false,
+    },
+  );
+}
+
+describe("write() after the response ended", () => {
+  test("rejects instead of throwing, so a late timer cannot crash the process", async () => {
+    let late: ((chunk: Uint8Array) => Promise<void>) | undefined;
+    const app: Application = (_environ, startResponse) => {
+      late = startResponse("200 OK", []);
+      return [Buffer.from("done")];
+    };
+    const res = await inject(app);
+    expect(res.text()).toBe("done");
+    let thrown: unknown;
+    let result: Promise<void> | undefined;
+    try {
+      result = late?.(Buffer.from("too late"));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeUndefined();
+    await expect(result).rejects.toThrow("write() after the response ended");
+  });
+});

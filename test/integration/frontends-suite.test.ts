@@ -107,6 +107,11 @@ const cases: Array<{ name: string; req: Req; expect: (res: Res) => void }> = [
     },
   },
   {
+    name: "an app that reuses one buffer for every chunk: each chunk's bytes as yielded",
+    req: { path: "/reuse" },
+    expect: (res) => expect(res.body.toString()).toBe("aa\nbb\ncc\n"),
+  },
+  {
     // Go's CVE-2020-24553: a sniffed text/html turned an upload into cross-site scripting.
     name: "a missing Content-Type stays missing, never sniffed or defaulted",
     req: { path: "/no-type" },

@@ -144,7 +144,6 @@ export class FcgiConnection implements RequestHost {
       this.#refuse(id, begin.keepConn, ProtocolStatus.OVERLOADED);
     } else {
       this.#requests.set(id, new FcgiRequest(this, id, begin.keepConn));
-      this.ctx.active++;
     }
   }
 
@@ -266,7 +265,6 @@ export class FcgiConnection implements RequestHost {
     if (this.#requests.get(request.id) !== request) return;
     this.#requests.delete(request.id);
     this.#ended[request.id] = true;
-    this.ctx.active--;
     this.#lastActive = this.ctx.clock;
     // §5.1: FCGI_KEEP_CONN clear -> the application closes the connection after the request.
     if (honourKeepConn && !request.keepConn && this.#requests.size === 0) {

@@ -74,12 +74,19 @@ export class FcgiRequest implements Sink, StderrTarget {
   #head: string | null = null;
   #stderrUsed = false;
   #wake: (() => void) | null = null;
+  /**
+   * This request counts against maxReqs until its app run settled, not until its id was
+   * forgotten: an app that ignores tsgi.signal keeps running after an abort, and clients that
+   * leave at once must not be able to start runs without bound.
+   */
+  #holdsSlot = true;
 
   constructor(host: RequestHost, id: number, keepConn: boolean) {
     this.#host = host;
     this.id = id;
     this.keepConn = keepConn;
     this.began = host.ctx.clock;
+    host.ctx.active++;
     const { maxParamsBytes, maxParamsPairs } = host.ctx.limits;
     this.#params = new ParamsAccumulator(
       id,
@@ -113,14 +120,25 @@ export class FcgiRequest implements Sink, StderrTarget {
         runOnce: false,
       });
     } catch (error) {
+      this.#freeSlot();
       if (!(error instanceof ProtocolError)) throw error;
       this.#badRequest(error);
       return;
     }
     // Most requests finish right here (startApp returns the Outcome itself): no promise.
     const running = startApp(this.#host.ctx.app, environ, this, { abort: this.#abort });
-    if (running instanceof Promise) running.catch(this.#host.ctx.unexpected);
+    if (running instanceof Promise) {
+      running.catch(this.#host.ctx.unexpected).finally(this.#freeSlot);
+    } else {
+      this.#freeSlot();
+    }
   }
+
+  readonly #freeSlot = (): void => {
+    if (!this.#holdsSlot) return;
+    this.#holdsSlot = false;
+    this.#host.ctx.active--;
+  };
 
   /** One STDIN record; the empty one ends the body. */
   stdin(content: Uint8Array): void {
@@ -131,6 +149,8 @@ export class FcgiRequest implements Sink, StderrTarget {
   /** ABORT_REQUEST or a lost connection: fire tsgi.signal; the sink writes nothing more. */
   cancel(reason: unknown): void {
     if (this.phase === "done") return;
+    // No app run to wait for: the slot is free now.
+    if (this.phase === "params") this.#freeSlot();
     this.phase = "done";
     this.#params = null;
     this.#head = null;
@@ -153,7 +173,7 @@ export class FcgiRequest implements Sink, StderrTarget {
     if (this.phase !== "running") return;
     const output = this.#host.output;
     const head = this.#head;
-    if (head === null) output.stream(RecordType.STDOUT, this.id, chunk);
+    if (head === null) output.stream(RecordType.STDOUT, this.id, ownCopy(chunk));
     else {
       this.#head = null;
       this.#sendHead(output, head, chunk);
@@ -168,7 +188,7 @@ export class FcgiRequest implements Sink, StderrTarget {
       output.record(encodeStreamText(RecordType.STDOUT, this.id, head, chunk));
     } else {
       output.stream(RecordType.STDOUT, this.id, Buffer.from(head, "latin1"));
-      output.stream(RecordType.STDOUT, this.id, chunk);
+      output.stream(RecordType.STDOUT, this.id, ownCopy(chunk));
     }
   }
 
@@ -230,4 +250,15 @@ export class FcgiRequest implements Sink, StderrTarget {
     this.write(body);
     this.end();
   }
+}
+
+/**
+ * The contract lets an app reuse a chunk's buffer once write() resolved or the next chunk was
+ * asked for, but records leave at the end of the tick and the socket may keep a reference until
+ * the kernel took the bytes: without a copy, a reused buffer would change bytes not yet sent (a
+ * pooled buffer could even carry another request's data). The first chunk needs none: it is
+ * encoded into the head record.
+ */
+function ownCopy(chunk: Uint8Array): Buffer {
+  return Buffer.from(chunk);
 }

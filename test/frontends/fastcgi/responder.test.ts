@@ -166,6 +166,38 @@ describe("FastCGI responder", () => {
     expect((await first).status).toBe("200 OK");
   });
 
+  test("an aborted request whose app ignores the abort still counts against maxReqs", async () => {
+    let release: () => void = () => {};
+    const stuck = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // An app that never looks at tsgi.signal and answers only when released.
+    const app: Application = async (_environ, startResponse) => {
+      await stuck;
+      startResponse("200 OK", []);
+      return [];
+    };
+    const { client } = await start(app, { maxReqs: 1 });
+    const c = await client();
+    c.begin(1);
+    c.params(1, cgiParams("/"));
+    c.stdin(1, new Uint8Array(0));
+    const aborted = c.response(1);
+    c.abort(1);
+    await aborted;
+    // Request 1's id is free again, but its app still runs: no room for another.
+    const second = c.response(2);
+    c.begin(2);
+    expect((await second).protocolStatus).toBe(ProtocolStatus.OVERLOADED);
+    release();
+    await new Promise((r) => setTimeout(r, 20));
+    const third = c.response(3);
+    c.begin(3);
+    c.params(3, cgiParams("/"));
+    c.stdin(3, new Uint8Array(0));
+    expect((await third).status).toBe("200 OK");
+  });
+
   test("past maxRequestsPerConn a BEGIN_REQUEST gets FCGI_OVERLOADED", async () => {
     const { client } = await start(hello, { maxRequestsPerConn: 1 });
     const c = await client();
