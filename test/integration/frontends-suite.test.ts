@@ -112,6 +112,17 @@ const cases: Array<{ name: string; req: Req; expect: (res: Res) => void }> = [
     expect: (res) => expect(res.body.toString()).toBe("aa\nbb\ncc\n"),
   },
   {
+    name: "the same with large chunks, which the FastCGI sink writes by reference",
+    req: { path: "/reuse-large" },
+    expect: (res) => {
+      const size = 256 * 1024;
+      expect(res.body.length).toBe(3 * size);
+      expect(res.body.subarray(0, size).every((b) => b === 0x61)).toBe(true);
+      expect(res.body.subarray(size, 2 * size).every((b) => b === 0x62)).toBe(true);
+      expect(res.body.subarray(2 * size).every((b) => b === 0x63)).toBe(true);
+    },
+  },
+  {
     // Go's CVE-2020-24553: a sniffed text/html turned an upload into cross-site scripting.
     name: "a missing Content-Type stays missing, never sniffed or defaulted",
     req: { path: "/no-type" },

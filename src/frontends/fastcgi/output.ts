@@ -35,6 +35,11 @@ export class Output {
     return this.#bytes;
   }
 
+  /** True once the connection is gone (closed by us or destroyed), before its 'close' event. */
+  get gone(): boolean {
+    return this.#closed || this.#socket.destroyed;
+  }
+
   /** True while the socket holds more than its high-water mark: writers should wait. */
   get congested(): boolean {
     return this.#socket.writableNeedDrain;
@@ -45,6 +50,20 @@ export class Output {
     if (this.#closed) return;
     encodeStream(type, requestId, data, this.#pieces);
     this.#queued(data.length);
+  }
+
+  /**
+   * Writes `data` as records of stream `type` now, by reference, with what is queued before it;
+   * `done` runs once the socket wrote it, so the caller can hand the buffer back to its owner
+   * without a copy. On a connection that is gone it never runs: the connection's close cancels
+   * the request, which wakes the writer. (Running it at once would let an endless body spin on
+   * microtasks and starve the very 'close' event that stops it.)
+   */
+  streamNow(type: number, requestId: number, data: Uint8Array, done: () => void): void {
+    if (this.#closed) return;
+    encodeStream(type, requestId, data, this.#pieces);
+    this.#bytes += data.length;
+    this.flush(done);
   }
 
   /** Queues one encoded record. */
@@ -82,8 +101,8 @@ export class Output {
     return this.#drain;
   }
 
-  /** Hands everything queued to the socket, in one write when it is small. */
-  flush(): void {
+  /** Hands everything queued to the socket, in one write when it is small; `done` as in streamNow. */
+  flush(done?: () => void): void {
     this.#scheduled = false;
     const pieces = this.#pieces;
     const total = this.#bytes;
@@ -91,12 +110,16 @@ export class Output {
     this.#bytes = 0;
     const socket = this.#socket;
     if (this.#closed || socket.destroyed) return;
-    if (pieces.length === 1) socket.write(pieces[0]);
-    else if (pieces.length > 1 && total <= JOIN_AT) socket.write(Buffer.concat(pieces));
+    if (pieces.length === 1) socket.write(pieces[0], done);
+    else if (pieces.length > 1 && total <= JOIN_AT) socket.write(Buffer.concat(pieces), done);
     else if (pieces.length > 1) {
       socket.cork();
-      for (const piece of pieces) socket.write(piece);
+      const last = pieces.length - 1;
+      for (let i = 0; i < last; i++) socket.write(pieces[i]);
+      socket.write(pieces[last], done);
       socket.uncork();
+    } else {
+      done?.();
     }
     if (this.#endAfterFlush) {
       this.#closed = true;

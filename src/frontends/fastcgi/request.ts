@@ -35,6 +35,8 @@ export type RequestPhase = "params" | "running" | "done";
 
 /** A head and first chunk this small share one STDOUT record, encoded in one buffer. */
 const MERGE_AT = 8 * 1024;
+/** Chunks from this size on are written by reference, not copied (see FcgiRequest#send). */
+const SHARE_AT = 16 * 1024;
 const NO_BYTES = new Uint8Array(0);
 
 /**
@@ -173,23 +175,50 @@ export class FcgiRequest implements Sink, StderrTarget {
     if (this.phase !== "running") return;
     const output = this.#host.output;
     const head = this.#head;
-    if (head === null) output.stream(RecordType.STDOUT, this.id, ownCopy(chunk));
-    else {
-      this.#head = null;
-      this.#sendHead(output, head, chunk);
+    if (head === null) return this.#send(output, chunk);
+    this.#head = null;
+    return this.#sendHead(output, head, chunk);
+  }
+
+  /**
+   * The contract lets an app reuse a chunk's buffer once the gateway asked for the next one, but
+   * records leave at the end of the tick and the socket may hold a reference until the kernel
+   * took the bytes: a reused buffer would change bytes not yet sent (a pooled one could carry
+   * another request's data). A small chunk is copied; a large one is written now and the app
+   * waits until the socket let go of it: copying 1 MiB chunks cost a fifth of the streaming
+   * throughput and doubled peak RSS (bench/run.mjs --only stream).
+   */
+  #send(output: Output, chunk: Uint8Array): void | Promise<void> {
+    // The socket died and its 'close' (which cancels this request) is still queued: answering
+    // at once would let an endless body spin on microtasks and starve that very event.
+    if (output.gone) return this.#untilCancelled();
+    if (chunk.length < SHARE_AT) {
+      output.stream(RecordType.STDOUT, this.id, Buffer.from(chunk));
+      if (output.congested) return this.#drained(output);
+      return;
     }
-    if (output.congested) return this.#drained(output);
+    return new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      output.streamNow(RecordType.STDOUT, this.id, chunk, resolve);
+    });
   }
 
   // Header, head, first chunk and padding written once into one buffer: a hello-world
   // response is this record and the shared tail (bench/micro/fastcgi-path.mjs).
-  #sendHead(output: Output, head: string, chunk: Uint8Array): void {
+  #sendHead(output: Output, head: string, chunk: Uint8Array): void | Promise<void> {
     if (head.length + chunk.length <= MERGE_AT) {
       output.record(encodeStreamText(RecordType.STDOUT, this.id, head, chunk));
-    } else {
-      output.stream(RecordType.STDOUT, this.id, Buffer.from(head, "latin1"));
-      output.stream(RecordType.STDOUT, this.id, ownCopy(chunk));
+      if (output.congested) return this.#drained(output);
+      return;
     }
+    output.stream(RecordType.STDOUT, this.id, Buffer.from(head, "latin1"));
+    return this.#send(output, chunk);
+  }
+
+  #untilCancelled(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    });
   }
 
   // Backpressure: the app's next chunk waits for 'drain', or for an abort, whichever is first.
@@ -250,15 +279,4 @@ export class FcgiRequest implements Sink, StderrTarget {
     this.write(body);
     this.end();
   }
-}
-
-/**
- * The contract lets an app reuse a chunk's buffer once write() resolved or the next chunk was
- * asked for, but records leave at the end of the tick and the socket may keep a reference until
- * the kernel took the bytes: without a copy, a reused buffer would change bytes not yet sent (a
- * pooled buffer could even carry another request's data). The first chunk needs none: it is
- * encoded into the head record.
- */
-function ownCopy(chunk: Uint8Array): Buffer {
-  return Buffer.from(chunk);
 }

@@ -190,3 +190,36 @@ describe("FastCGI aborts", () => {
     expect(logs.join("\n")).toMatch(/request 1 broke after its headers/);
   });
 });
+
+describe("a client that leaves an endless body", () => {
+  test.each([
+    ["1 KiB chunks (copied)", 1024],
+    ["64 KiB chunks (written by reference)", 64 * 1024],
+  ])("%s: close() runs and nothing spins", async (_name, size) => {
+    let closed = 0;
+    const chunk = new Uint8Array(size);
+    const app: Application = (_environ, startResponse) => {
+      startResponse("200 OK", []);
+      return {
+        async *[Symbol.asyncIterator]() {
+          for (;;) yield chunk;
+        },
+        close() {
+          closed++;
+        },
+      };
+    };
+    const { client } = await start(app);
+    const c = await client();
+    c.keepStdout = false;
+    c.begin(1);
+    c.params(1, cgiParams("/"));
+    c.stdin(1, new Uint8Array(0));
+    await sleep(100);
+    expect(c.stdoutBytes).toBeGreaterThan(0);
+    c.socket.destroy();
+    // A server spinning on microtasks would never let this timer fire.
+    await sleep(200);
+    expect(closed).toBe(1);
+  });
+});

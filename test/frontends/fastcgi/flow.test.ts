@@ -34,6 +34,36 @@ describe("flow control", () => {
     expect((await response).body.toString()).toBe(createHash("sha256").update(body).digest("hex"));
   });
 
+  test("an app that reuses its buffer for 32 KiB chunks: every chunk arrives as yielded", async () => {
+    // 32 KiB chunks: too large to copy, too small to leave on their own before the next one.
+    const size = 32 * 1024;
+    const fills = Array.from({ length: 48 }, (_, i) => 0x41 + (i % 26));
+    const buffer = Buffer.alloc(size);
+    const app: Application = (_environ, startResponse) => {
+      startResponse("200 OK", [["Content-Type", "application/octet-stream"]]);
+      return (function* () {
+        for (const byte of fills) {
+          buffer.fill(byte); // allowed: the gateway asked for the next chunk
+          yield buffer;
+        }
+      })();
+    };
+    const { client } = await start(app);
+    const c = await client();
+    c.socket.pause(); // the kernel buffers fill, so the server's socket must hold bytes back
+    const response = c.response(1);
+    c.begin(1);
+    c.params(1, cgiParams("/"));
+    c.stdin(1, new Uint8Array(0));
+    await sleep(200);
+    c.socket.resume();
+    const { body } = await response;
+    expect(body.length).toBe(size * fills.length);
+    fills.forEach((byte, i) => {
+      expect(body.subarray(i * size, (i + 1) * size).every((b) => b === byte)).toBe(true);
+    });
+  });
+
   test("backpressure: a client that does not read holds the app back (64 MiB body)", async () => {
     const chunk = Buffer.alloc(64 * 1024, 0x62);
     const total = 1024; // 64 MiB
