@@ -53,17 +53,17 @@ export class Output {
   }
 
   /**
-   * Writes `data` as records of stream `type` now, by reference, with what is queued before it;
-   * `done` runs once the socket wrote it, so the caller can hand the buffer back to its owner
-   * without a copy. On a connection that is gone it never runs: the connection's close cancels
-   * the request, which wakes the writer. (Running it at once would let an endless body spin on
-   * microtasks and starve the very 'close' event that stops it.)
+   * Writes `data` as records of stream `type` now, by reference, with what is queued before it.
+   * Returns true while the socket still holds some of it; `done` then runs once the socket wrote
+   * it, and only then may the caller hand the buffer back to its owner. On a connection that is
+   * gone `done` never runs: the connection's close cancels the request, which wakes the writer.
    */
-  streamNow(type: number, requestId: number, data: Uint8Array, done: () => void): void {
-    if (this.#closed) return;
+  streamNow(type: number, requestId: number, data: Uint8Array, done: () => void): boolean {
+    if (this.#closed) return true;
     encodeStream(type, requestId, data, this.#pieces);
     this.#bytes += data.length;
     this.flush(done);
+    return this.gone || this.#socket.writableLength > 0;
   }
 
   /** Queues one encoded record. */

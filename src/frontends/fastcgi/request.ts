@@ -185,8 +185,9 @@ export class FcgiRequest implements Sink, StderrTarget {
    * records leave at the end of the tick and the socket may hold a reference until the kernel
    * took the bytes: a reused buffer would change bytes not yet sent (a pooled one could carry
    * another request's data). A small chunk is copied; a large one is written now and the app
-   * waits until the socket let go of it: copying 1 MiB chunks cost a fifth of the streaming
-   * throughput and doubled peak RSS (bench/run.mjs --only stream).
+   * waits only while the socket still holds part of it: copying 1 MiB chunks cost a fifth of
+   * the streaming throughput and doubled peak RSS, and waiting for every write callback cost as
+   * much (bench/run.mjs --only stream).
    */
   #send(output: Output, chunk: Uint8Array): void | Promise<void> {
     // The socket died and its 'close' (which cancels this request) is still queued: answering
@@ -197,10 +198,14 @@ export class FcgiRequest implements Sink, StderrTarget {
       if (output.congested) return this.#drained(output);
       return;
     }
-    return new Promise<void>((resolve) => {
-      this.#wake = resolve;
-      output.streamNow(RecordType.STDOUT, this.id, chunk, resolve);
+    let wake: () => void = noop;
+    const written = new Promise<void>((resolve) => {
+      wake = resolve;
     });
+    // The kernel took it all at once (the common case): the buffer is free, no tick to wait.
+    if (!output.streamNow(RecordType.STDOUT, this.id, chunk, wake)) return;
+    this.#wake = wake;
+    return written;
   }
 
   // Header, head, first chunk and padding written once into one buffer: a hello-world
@@ -280,3 +285,5 @@ export class FcgiRequest implements Sink, StderrTarget {
     this.end();
   }
 }
+
+function noop(): void {}
