@@ -22,8 +22,8 @@ class BodyInput implements Input {
   private remaining: number;
   private received = 0;
   private failure: unknown = null;
-  /** The read in progress: the next one waits for it (see serial). */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** The read in progress, if any: the next one waits for it (see serial). */
+  private queue: Promise<unknown> | null = null;
 
   constructor(
     source: ByteSource | null,
@@ -51,8 +51,9 @@ class BodyInput implements Input {
 
   // Two reads at once (Promise.all([read(5), read(5)])) must not pull the source twice at once:
   // a source may hold one waiter only, and the bytes must go to the reads in call order.
+  // Made on the first read, not per request: most requests never read a body.
   private serial<T>(op: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(op);
+    const result = this.queue ? this.queue.then(op) : op();
     this.queue = result.catch(noop);
     return result;
   }

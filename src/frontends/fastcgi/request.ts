@@ -130,17 +130,17 @@ export class FcgiRequest implements Sink, StderrTarget {
     // Most requests finish right here (startApp returns the Outcome itself): no promise.
     const running = startApp(this.#host.ctx.app, environ, this, { abort: this.#abort });
     if (running instanceof Promise) {
-      running.catch(this.#host.ctx.unexpected).finally(this.#freeSlot);
+      running.catch(this.#host.ctx.unexpected).finally(() => this.#freeSlot());
     } else {
       this.#freeSlot();
     }
   }
 
-  readonly #freeSlot = (): void => {
+  #freeSlot(): void {
     if (!this.#holdsSlot) return;
     this.#holdsSlot = false;
     this.#host.ctx.active--;
-  };
+  }
 
   /** One STDIN record; the empty one ends the body. */
   stdin(content: Uint8Array): void {
