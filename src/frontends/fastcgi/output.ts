@@ -37,7 +37,9 @@ export class Output {
 
   /** True once the connection is gone (closed by us or destroyed), before its 'close' event. */
   get gone(): boolean {
-    return this.#closed || this.#socket.destroyed;
+    // Not writable: destroyed, or ended by the peer's FIN (allowHalfOpen is off), where a write
+    // fails only on a later tick.
+    return this.#closed || !this.#socket.writable;
   }
 
   /** True while the socket holds more than its high-water mark: writers should wait. */
@@ -109,7 +111,7 @@ export class Output {
     this.#pieces = [];
     this.#bytes = 0;
     const socket = this.#socket;
-    if (this.#closed || socket.destroyed) return;
+    if (this.gone) return;
     if (pieces.length === 1) socket.write(pieces[0], done);
     else if (pieces.length > 1 && total <= JOIN_AT) socket.write(Buffer.concat(pieces), done);
     else if (pieces.length > 1) {
