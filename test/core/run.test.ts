@@ -1103,19 +1103,7 @@ describe("runApp without pending promises", () => {
 
 describe("startApp", () => {
   const sink: Sink = { commit() {}, write() {}, end() {}, abort() {} };
-  const environ = () =>
-    buildEnviron(
-      { REQUEST_METHOD: "GET" },
-      {
-        source: null,
-        bodyWithoutLength: "none",
-        errors: { write() {}, flush() {} },
-        signal: new AbortController().signal,
-        multithread: false,
-        multiprocess: false,
-        runOnce: true,
-      },
-    );
+  const environ = environFor;
 
   test("a synchronous app's Outcome comes back at once, not as a promise", () => {
     const app: Application = (_e, start) => {
