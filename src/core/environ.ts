@@ -125,22 +125,26 @@ function copy(names: readonly string[], values: readonly unknown[]): Record<stri
         continue;
       }
     }
-    // A meta-variable named __proto__ must stay a key, not become the prototype.
-    if (name === "__proto__") {
-      Object.defineProperty(environ, name, {
-        value,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else {
-      environ[name] = value;
-    }
+    setVariable(environ, name, value);
   }
   // A server that passed the header as HTTP_CONTENT_TYPE only: it still is the CONTENT_TYPE.
   if (environ.CONTENT_TYPE === undefined && typeAlias) environ.CONTENT_TYPE = typeAlias;
   if (environ.CONTENT_LENGTH === undefined && lengthAlias) environ.CONTENT_LENGTH = lengthAlias;
   return environ;
+}
+
+/** Stores a meta-variable; one named __proto__ stays an own key, not the object's prototype. */
+export function setVariable(target: Record<string, string>, name: string, value: string): void {
+  if (name === "__proto__") {
+    Object.defineProperty(target, name, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    target[name] = value;
+  }
 }
 
 function fillDefaults(environ: Record<string, string>): void {

@@ -13,3 +13,32 @@ export const errorApp: Application = (_environ, startResponse) => {
   ]);
   return [PAGE];
 };
+
+/**
+ * The 400 page a front-end answers with when the web server's request is malformed (a
+ * CONTENT_LENGTH that is not a byte count, RFC 3875 §4.1.2): no environ could be built, so no
+ * app runs. The reason, if given, is the gateway's own message about the web server's bytes,
+ * never anything of the application.
+ */
+export function badRequestPage(reason?: string): {
+  status: string;
+  headers: Array<[string, string]>;
+  body: Uint8Array;
+} {
+  const body = Buffer.from(reason ? `Bad Request: ${reason}\n` : "Bad Request\n", "latin1");
+  return {
+    status: "400 Bad Request",
+    headers: [
+      ["Content-Type", "text/plain; charset=utf-8"],
+      ["Content-Length", String(body.length)],
+    ],
+    body,
+  };
+}
+
+/** The 400 page as an application, for a front-end that runs it through the core. */
+export const badRequestApp: Application = (_environ, startResponse) => {
+  const page = badRequestPage();
+  startResponse(page.status, page.headers);
+  return [page.body];
+};

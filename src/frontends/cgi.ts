@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
 import { buildEnviron } from "../core/environ.js";
-import { errorApp as defaultErrorApp } from "../core/error-app.js";
+import { badRequestApp, errorApp as defaultErrorApp } from "../core/error-app.js";
 import { ProtocolError, TsgiError } from "../core/errors.js";
 import type { ByteSource } from "../core/input.js";
 import { runApp } from "../core/run.js";
@@ -169,16 +169,6 @@ async function loadApp(
     return errorApp;
   }
 }
-
-const BAD_REQUEST = new TextEncoder().encode("Bad Request\n");
-
-const badRequestApp: Application = (_environ, startResponse) => {
-  startResponse("400 Bad Request", [
-    ["Content-Type", "text/plain; charset=utf-8"],
-    ["Content-Length", String(BAD_REQUEST.length)],
-  ]);
-  return [BAD_REQUEST];
-};
 
 function resolveIo(options: CgiOptions): Io {
   const { stdout, stderr } = options;

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buildEnviron } from "../core/environ.js";
+import { badRequestPage } from "../core/error-app.js";
 import { ClientGoneError, ProtocolError } from "../core/errors.js";
 import { type RunOptions, runApp } from "../core/run.js";
 import type { Application, Environ, ErrorStream, Headers, Outcome, Sink } from "../core/types.js";
@@ -93,6 +94,7 @@ async function handle(
     });
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error;
+    stderrErrors.write(`tsgi: 400 Bad Request (${req.method} ${req.url}): ${error.message}\n`);
     badRequest(res, error.message);
     if (options.log) accessLog(req, "400 Bad Request", 0, started);
     return;
@@ -166,16 +168,10 @@ class ResponseSink implements Sink {
   }
 }
 
-function badRequest(res: ServerResponse, message: string): void {
-  const body = Buffer.from(`Bad Request: ${message}\n`, "latin1");
-  res.writeHead(400, "Bad Request", [
-    "Content-Type",
-    "text/plain; charset=utf-8",
-    "Content-Length",
-    String(body.length),
-    "Connection",
-    "close",
-  ]);
+function badRequest(res: ServerResponse, reason: string): void {
+  const { headers, body } = badRequestPage(reason);
+  // The connection closes: the rest of a request whose length cannot be trusted is not read.
+  res.writeHead(400, "Bad Request", [...headers.flat(), "Connection", "close"]);
   res.end(body);
 }
 

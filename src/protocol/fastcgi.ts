@@ -10,7 +10,7 @@
  * {@link LimitError}; both name what was wrong and where. Encoder misuse (an out-of-range
  * id, oversized content, a char above U+00FF) is a caller bug and raises `RangeError`.
  */
-import { MetaVariableList } from "../core/environ.js";
+import { MetaVariableList, setVariable } from "../core/environ.js";
 import { LimitError, ProtocolError } from "../core/errors.js";
 
 // FastCGI 1.0 §8: types and constants
@@ -600,20 +600,6 @@ export function decodePairs(content: Uint8Array, context: string): Array<[string
   return pairs;
 }
 
-// A param named __proto__ must stay an own key, not replace the prototype of a plain object.
-function setParam(params: Record<string, string>, name: string, value: string): void {
-  if (name === "__proto__") {
-    Object.defineProperty(params, name, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else {
-    params[name] = value;
-  }
-}
-
 export interface ParamsLimits {
   /** Total PARAMS content bytes allowed (the server's `maxParamsBytes`). */
   maxBytes: number;
@@ -661,7 +647,7 @@ export class ParamsAccumulator {
   finish(): Record<string, string> {
     const { names, values } = this.finishList();
     const params: Record<string, string> = {};
-    for (let i = 0; i < names.length; i++) setParam(params, names[i], values[i]);
+    for (let i = 0; i < names.length; i++) setVariable(params, names[i], values[i]);
     return params;
   }
 

@@ -1,6 +1,7 @@
 import { getEventListeners } from "node:events";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { buildEnviron } from "../../src/core/environ.js";
+import { badRequestApp } from "../../src/core/error-app.js";
 import { ClientGoneError, ContractError } from "../../src/core/errors.js";
 import { Response } from "../../src/core/response.js";
 import { runApp, startApp } from "../../src/core/run.js";
@@ -1191,5 +1192,14 @@ describe("write() after the response ended", () => {
     }
     expect(thrown).toBeUndefined();
     await expect(result).rejects.toThrow("write() after the response ended");
+  });
+});
+
+describe("the 400 page", () => {
+  test("goes through the core's checks and names nothing of the request", async () => {
+    const res = await inject(badRequestApp);
+    expect(res.status).toBe("400 Bad Request");
+    expect(res.header("content-length")).toBe(String(res.body.length));
+    expect(res.text()).toBe("Bad Request\n");
   });
 });

@@ -1,5 +1,6 @@
 import { RequestAbort } from "../../core/abort.js";
 import { buildEnviron } from "../../core/environ.js";
+import { badRequestPage } from "../../core/error-app.js";
 import { ProtocolError } from "../../core/errors.js";
 import { startApp } from "../../core/run.js";
 import type { Headers, Sink } from "../../core/types.js";
@@ -276,12 +277,9 @@ export class FcgiRequest implements Sink, StderrTarget {
   // RFC 3875 §4.1.2: a CONTENT_LENGTH that is not a byte count is the web server's mistake.
   #badRequest(error: ProtocolError): void {
     this.#host.ctx.log(`tsgi: fastcgi request ${this.id}: 400 Bad Request: ${error.message}`);
-    const body = Buffer.from(`Bad Request: ${error.message}\n`, "latin1");
-    this.commit("400 Bad Request", [
-      ["Content-Type", "text/plain; charset=utf-8"],
-      ["Content-Length", String(body.length)],
-    ]);
-    this.write(body);
+    const page = badRequestPage(error.message);
+    this.commit(page.status, page.headers);
+    this.write(page.body);
     this.end();
   }
 }
