@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findBinary, freePort, tempDir } from "./integration.js";
-import { readLog, runForeground, type ServerHandle, stopProcess } from "./server-process.js";
+import { runForeground, type ServerHandle, serverHandle } from "./server-process.js";
 
 export const APACHE = findBinary("apache2", "httpd");
 export const APACHE_MODULES = "/usr/lib/apache2/modules";
@@ -48,16 +48,12 @@ export async function startApache(
     port,
     errorLog,
   );
-  return {
-    port,
-    dir,
-    errorLog: () => readLog(errorLog),
-    async stop() {
-      // SIGTERM: stop now (SIGWINCH would wait for requests; a test has none left).
-      await stopProcess(child, "SIGTERM");
-      temp.remove();
-    },
-  };
+  // SIGTERM: stop now (SIGWINCH would wait for requests; a test has none left).
+  return serverHandle(
+    child,
+    { port, dir, errorLogPath: errorLog, removeDir: temp.remove },
+    "SIGTERM",
+  );
 }
 
 function mainConfig(modules: string[], errorLog: string): string {

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findBinary, freePort, tempDir } from "./integration.js";
-import { readLog, runForeground, type ServerHandle, stopProcess } from "./server-process.js";
+import { runForeground, type ServerHandle, serverHandle } from "./server-process.js";
 
 export const NGINX = findBinary("nginx");
 
@@ -34,15 +34,11 @@ export async function startNginx(http: string): Promise<ServerHandle> {
     port,
     errorLog,
   );
-  return {
-    port,
-    dir,
-    errorLog: () => readLog(errorLog),
-    async stop() {
-      await stopProcess(child, "SIGQUIT");
-      temp.remove();
-    },
-  };
+  return serverHandle(
+    child,
+    { port, dir, errorLogPath: errorLog, removeDir: temp.remove },
+    "SIGQUIT",
+  );
 }
 
 function mainConfig(http: string): string {

@@ -89,3 +89,20 @@ function accepts(port: number): Promise<boolean> {
     socket.once("error", () => resolve(false));
   });
 }
+
+/** The handle a test gets for a server started with runForeground in its own temp dir. */
+export function serverHandle(
+  child: ChildProcess,
+  where: { port: number; dir: string; errorLogPath: string; removeDir: () => void },
+  stopSignal: NodeJS.Signals,
+): ServerHandle {
+  return {
+    port: where.port,
+    dir: where.dir,
+    errorLog: () => readLog(where.errorLogPath),
+    async stop() {
+      await stopProcess(child, stopSignal);
+      where.removeDir();
+    },
+  };
+}
