@@ -290,22 +290,25 @@ export function encodeStream(
  *
  * `text` is not checked for chars above U+00FF (each would lose its high byte): the head comes
  * from start_response, which refuses them, and the check was a tenth of this record's cost.
+ * `room` spare bytes follow the record in the buffer, for the records that end the response.
  */
 export function encodeStreamText(
   type: number,
   requestId: number,
   text: string,
   data: Uint8Array,
+  room = 0,
 ): Buffer {
   checkIds(type, requestId);
   const length = text.length + data.length;
   checkUint(length, FCGI_MAX_CONTENT, "record content length");
   const padding = paddingFor(length);
-  const buf = Buffer.allocUnsafe(FCGI_HEADER_LEN + length + padding);
+  const end = FCGI_HEADER_LEN + length + padding;
+  const buf = Buffer.allocUnsafe(end + room);
   writeHeader(buf, type, requestId, length, padding);
   buf.write(text, FCGI_HEADER_LEN, "latin1");
   buf.set(data, FCGI_HEADER_LEN + text.length);
-  for (let at = FCGI_HEADER_LEN + length; at < buf.length; at++) buf[at] = 0;
+  for (let at = FCGI_HEADER_LEN + length; at < end; at++) buf[at] = 0;
   return buf;
 }
 
@@ -505,13 +508,19 @@ class PairCursor {
   value = "";
   readonly #bytes: Buffer;
   readonly #context: string;
+  readonly #requestId: number;
   readonly #cache: PairStringCache | null;
   #pos = 0;
   #index = 0;
 
-  constructor(bytes: Buffer, context: string, cache: PairStringCache | null = null) {
+  /**
+   * `context` names the data in error messages; with a `requestId` (not 0) it reads
+   * "`context` for request `requestId`", composed only on an error: most PARAMS have none.
+   */
+  constructor(bytes: Buffer, context: string, requestId = 0, cache: PairStringCache | null = null) {
     this.#bytes = bytes;
     this.#context = context;
+    this.#requestId = requestId;
     this.#cache = cache;
   }
 
@@ -585,7 +594,9 @@ class PairCursor {
   }
 
   #fail(start: number, problem: string): ProtocolError {
-    return new ProtocolError(`${this.#context}: pair at byte ${start} ${problem}`);
+    const context =
+      this.#requestId === 0 ? this.#context : `${this.#context} for request ${this.#requestId}`;
+    return new ProtocolError(`${context}: pair at byte ${start} ${problem}`);
   }
 }
 
@@ -610,7 +621,8 @@ export interface ParamsLimits {
 /**
  * Collects the PARAMS stream of one request (§5.2): `add` each record's content (copied,
  * since decoder views do not outlive the callback; a pair may straddle records), then
- * `finish` at the empty PARAMS record. The result is a plain object in which a param named
+ * `finish` at the empty PARAMS record. `add(content, true)` borrows the view instead, for a
+ * caller that calls `adopt()` before the bytes under it may change. The result is a plain object in which a param named
  * `__proto__` is an own key like any other; a repeated name keeps its last value.
  */
 export class ParamsAccumulator {
@@ -619,6 +631,7 @@ export class ParamsAccumulator {
   readonly #cache: PairStringCache | null;
   #chunks: Buffer[] = [];
   #bytes = 0;
+  #borrowed = false;
 
   /** `cache`: the connection's, so its requests share the strings of repeated params. */
   constructor(requestId: number, limits: ParamsLimits, cache: PairStringCache | null = null) {
@@ -632,7 +645,7 @@ export class ParamsAccumulator {
     return this.#bytes;
   }
 
-  add(content: Uint8Array): void {
+  add(content: Uint8Array, borrow = false): void {
     const total = this.#bytes + content.length;
     if (total > this.#limits.maxBytes) {
       throw new LimitError(
@@ -640,8 +653,16 @@ export class ParamsAccumulator {
       );
     }
     if (content.length === 0) return;
-    this.#chunks.push(Buffer.from(content));
+    if (borrow) this.#borrowed = true;
+    this.#chunks.push(borrow ? asBuffer(content) : Buffer.from(content));
     this.#bytes = total;
+  }
+
+  /** Copies what `add` borrowed: after this, the caller's bytes may change. */
+  adopt(): void {
+    if (!this.#borrowed) return;
+    this.#borrowed = false;
+    this.#chunks = [Buffer.concat(this.#chunks, this.#bytes)];
   }
 
   finish(): Record<string, string> {
@@ -659,7 +680,7 @@ export class ParamsAccumulator {
     const chunks = this.#chunks;
     this.#chunks = [];
     const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.#bytes);
-    const cursor = new PairCursor(data, `PARAMS for request ${this.requestId}`, this.#cache);
+    const cursor = new PairCursor(data, "PARAMS", this.requestId, this.#cache);
     const list = new MetaVariableList();
     const { maxPairs } = this.#limits;
     for (let count = 1; cursor.next(); count++) {

@@ -28,7 +28,7 @@ import {
   Role,
   recordTypeName,
 } from "../../src/protocol/fastcgi.js";
-import { collect, concat, pair, record, splitAt } from "../helpers/fastcgi-records.js";
+import { bytes, collect, concat, pair, record, splitAt } from "../helpers/fastcgi-records.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString("hex");
 const joined = (pieces: Uint8Array[]) => hex(concat(...pieces));
@@ -292,6 +292,30 @@ describe("ParamsAccumulator and decodePairs", () => {
     const content = pair("A", "1");
     const acc = new ParamsAccumulator(1, limits);
     acc.add(content);
+    content.fill(0);
+    expect(acc.finish()).toEqual({ A: "1" });
+  });
+
+  // The responder borrows the socket chunk's bytes and adopts them when the chunk is done.
+  it.each([
+    { adopt: true, expected: { A: "1", B: "22" } },
+    { adopt: false, expected: { A: "1", B: "99" } }, // borrowed: the caller's change shows
+  ])("add(content, true) borrows until adopt() copies (adopt: $adopt)", ({ adopt, expected }) => {
+    const first = pair("A", "1");
+    const second = pair("B", "22");
+    const acc = new ParamsAccumulator(1, limits);
+    acc.add(first, true);
+    acc.add(second, true);
+    if (adopt) acc.adopt();
+    second.set(bytes("99"), 3);
+    expect(acc.finish()).toEqual(expected);
+  });
+
+  it("adopt() with nothing borrowed keeps the copies it has", () => {
+    const content = pair("A", "1");
+    const acc = new ParamsAccumulator(1, limits);
+    acc.add(content);
+    acc.adopt();
     content.fill(0);
     expect(acc.finish()).toEqual({ A: "1" });
   });

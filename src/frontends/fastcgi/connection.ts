@@ -44,6 +44,13 @@ export class FcgiConnection implements RequestHost {
   #lastActive: number;
   #closed = false;
   #paused = 0;
+  /**
+   * Requests that borrowed PARAMS bytes from the chunk being handled (the first
+   * #borrowingCount): they adopt them when it is done. A request whose PARAMS end in the chunk
+   * that carried them, nearly every one, so copies nothing, and no view outlives its chunk.
+   */
+  readonly #borrowing: Array<FcgiRequest | undefined> = [];
+  #borrowingCount = 0;
 
   constructor(socket: Socket, ctx: ServerContext, onGone: (connection: FcgiConnection) => void) {
     this.ctx = ctx;
@@ -72,8 +79,17 @@ export class FcgiConnection implements RequestHost {
     } catch (error) {
       this.fail(error);
     }
+    if (this.#borrowingCount > 0) this.#adoptParams();
     this.output.release();
   };
+
+  #adoptParams(): void {
+    for (let i = 0; i < this.#borrowingCount; i++) {
+      this.#borrowing[i]?.adoptParams();
+      this.#borrowing[i] = undefined;
+    }
+    this.#borrowingCount = 0;
+  }
 
   // FastCGI 1.0 §3.3: management records carry request id 0, application records any other.
   readonly #onRecord = (type: number, id: number, content: Uint8Array): void => {
@@ -169,8 +185,12 @@ export class FcgiConnection implements RequestHost {
     if (request.phase !== "params") {
       throw new ProtocolError(`PARAMS for request ${id}: arrived after its PARAMS ended`);
     }
-    if (content.length === 0) request.start();
-    else request.addParams(content);
+    if (content.length === 0) {
+      request.start();
+    } else {
+      request.addParams(content);
+      this.#borrowing[this.#borrowingCount++] = request;
+    }
   }
 
   // §5.3

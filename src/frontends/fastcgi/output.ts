@@ -17,6 +17,8 @@ export class Output {
   readonly #socket: Socket;
   #pieces: Uint8Array[] = [];
   #bytes = 0;
+  /** The whole buffer under the last piece when `record(_, room)` left room after it, else null. */
+  #open: Uint8Array | null = null;
   #scheduled = false;
   #holding = false;
   #endAfterFlush = false;
@@ -50,6 +52,7 @@ export class Output {
   /** Queues `data` as records of stream `type` (STDOUT, STDERR), 65535 bytes at most each. */
   stream(type: number, requestId: number, data: Uint8Array): void {
     if (this.#closed) return;
+    this.#open = null;
     encodeStream(type, requestId, data, this.#pieces);
     this.#queued(data.length);
   }
@@ -62,17 +65,43 @@ export class Output {
    */
   streamNow(type: number, requestId: number, data: Uint8Array, done: () => void): boolean {
     if (this.#closed) return true;
+    this.#open = null;
     encodeStream(type, requestId, data, this.#pieces);
     this.#bytes += data.length;
     this.flush(done);
     return this.gone || this.#socket.writableLength > 0;
   }
 
-  /** Queues one encoded record. */
-  record(bytes: Uint8Array): void {
+  /**
+   * Queues one encoded record. With `room`, the last `room` bytes of `bytes` are not part of it
+   * but spare, for `append` to fill.
+   */
+  record(bytes: Uint8Array, room = 0): void {
     if (this.#closed) return;
-    this.#pieces.push(bytes);
-    this.#queued(bytes.length);
+    this.#open = room > 0 ? bytes : null;
+    const record = room > 0 ? bytes.subarray(0, bytes.length - room) : bytes;
+    this.#pieces.push(record);
+    this.#queued(record.length);
+  }
+
+  /**
+   * Queues encoded records after the last one, into its spare room when they fit: a small
+   * response and the records that end it leave as one buffer, with no Buffer.concat.
+   */
+  append(bytes: Uint8Array): void {
+    const open = this.#open;
+    const last = this.#pieces.length - 1;
+    if (open !== null && last >= 0) {
+      const used = this.#pieces[last].length;
+      if (used + bytes.length <= open.length) {
+        open.set(bytes, used);
+        this.#pieces[last] = open.subarray(0, used + bytes.length);
+        this.#open = null;
+        this.#queued(bytes.length);
+        return;
+      }
+    }
+    this.record(bytes);
   }
 
   /**
@@ -110,6 +139,7 @@ export class Output {
     const total = this.#bytes;
     this.#pieces = [];
     this.#bytes = 0;
+    this.#open = null;
     const socket = this.#socket;
     if (this.gone) return;
     if (pieces.length === 1) socket.write(pieces[0], done);
@@ -132,6 +162,7 @@ export class Output {
   /** Drops what is queued and wakes every writer: the connection is gone. */
   close(): void {
     this.#closed = true;
+    this.#open = null;
     this.#pieces = [];
     this.#bytes = 0;
     this.#release();

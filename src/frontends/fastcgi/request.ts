@@ -46,6 +46,8 @@ const NO_BYTES = new Uint8Array(0);
  * allocations per request. Sockets never modify what they write, so sharing is safe.
  */
 const TAILS: Buffer[] = [];
+/** Its length: the first record leaves this much room after it, so the tail joins it there. */
+const TAIL_LENGTH = 2 * 8 + 8;
 
 function completeTail(id: number): Buffer {
   let tail = TAILS[id];
@@ -98,9 +100,17 @@ export class FcgiRequest implements Sink, StderrTarget {
     );
   }
 
-  /** One PARAMS record's content; a pair may straddle records (§5.2). Throws LimitError. */
+  /**
+   * One PARAMS record's content; a pair may straddle records (§5.2). Throws LimitError. The
+   * bytes are borrowed from the socket's chunk until `adoptParams()`.
+   */
   addParams(content: Uint8Array): void {
-    this.#params?.add(content);
+    this.#params?.add(content, true);
+  }
+
+  /** Copies the PARAMS bytes still borrowed: the connection is done with their chunk. */
+  adoptParams(): void {
+    this.#params?.adopt();
   }
 
   /** The empty PARAMS record: decode them and start the app. Throws on malformed PARAMS. */
@@ -213,7 +223,8 @@ export class FcgiRequest implements Sink, StderrTarget {
   // response is this record and the shared tail (bench/micro/fastcgi-path.mjs).
   #sendHead(output: Output, head: string, chunk: Uint8Array): void | Promise<void> {
     if (head.length + chunk.length <= MERGE_AT) {
-      output.record(encodeStreamText(RecordType.STDOUT, this.id, head, chunk));
+      const record = encodeStreamText(RecordType.STDOUT, this.id, head, chunk, TAIL_LENGTH);
+      output.record(record, TAIL_LENGTH);
       if (output.congested) return this.#drained(output);
       return;
     }
@@ -247,7 +258,7 @@ export class FcgiRequest implements Sink, StderrTarget {
       output.record(encodeStreamEnd(RecordType.STDERR, this.id));
       output.record(encodeEndRequest(this.id, 0, ProtocolStatus.REQUEST_COMPLETE));
     } else {
-      output.record(completeTail(this.id));
+      output.append(completeTail(this.id));
     }
     this.#stdin?.release();
     this.#host.requestEnded(this);

@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import type { Application } from "../../../src/core/types.js";
 import {
+  encodePairs,
+  encodeRecord,
   FCGI_MAX_CONNS,
   FCGI_MAX_REQS,
   FCGI_MPXS_CONNS,
@@ -44,6 +46,31 @@ describe("FastCGI responder", () => {
     const params = cgiParams("/p/q?x=1", { HTTP_X_LONG: "v".repeat(300) });
     const res = await c.request(1, params, { paramsRecordSize: 7 });
     expect(res.body.toString()).toBe("300 /p/q x=1");
+  });
+
+  // PARAMS bytes are borrowed from the socket's chunk and copied when that chunk is done.
+  test("PARAMS over several socket reads, a pair cut between them, then a second request", async () => {
+    const app: Application = (environ, startResponse) => {
+      startResponse("200 OK", [["Content-Type", "text/plain"]]);
+      return [text(`${environ.HTTP_X_LONG} ${environ.PATH_INFO} ${environ.QUERY_STRING}`)];
+    };
+    const { client } = await start(app);
+    const c = await client();
+    for (const [id, long] of [
+      [1, "a".repeat(250)],
+      [2, "b".repeat(250)],
+    ] as const) {
+      const response = c.response(id);
+      c.begin(id);
+      const content = encodePairs(Object.entries(cgiParams("/p?x=1", { HTTP_X_LONG: long })));
+      for (let at = 0; at < content.length; at += 100) {
+        c.send(encodeRecord(RecordType.PARAMS, id, content.subarray(at, at + 100)));
+        await new Promise((resolve) => setTimeout(resolve, 5)); // its own read
+      }
+      c.params(id, {});
+      c.stdin(id, new Uint8Array(0));
+      expect((await response).body.toString()).toBe(`${long} /p x=1`);
+    }
   });
 
   test("a 10 MiB upload streams through tsgi.input (hash checked)", async () => {
