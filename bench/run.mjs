@@ -10,10 +10,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { goFcgi, helloBackends, tsgiBackend, which } from "./lib/backends.mjs";
+import { cpuSeconds } from "./lib/cpu.mjs";
 import { writeNginxConf } from "./lib/nginx.mjs";
 import { freePort, run, start, stop, stopAll, waitForPort } from "./lib/proc.mjs";
 import * as report from "./lib/report.mjs";
-import { slowReader, throughput } from "./lib/stream.mjs";
+import { download, slowReader } from "./lib/stream.mjs";
 import { wrk } from "./lib/wrk.mjs";
 
 const HELP = `node bench/run.mjs [options]
@@ -71,7 +72,7 @@ function options() {
     rounds,
     warmupS: 1,
     streamBytes: (quick ? 32 : 256) * MIB,
-    streamRuns: quick ? 1 : 3,
+    streamRuns: quick ? 1 : 5,
     wants: (name) => !only || only.has(name),
   };
 }
@@ -131,6 +132,59 @@ async function benchHello(ctx, opts, backend, site) {
   }
 }
 
+/** Starts backend on port: { child }, or { reason } when it is missing or will not start. */
+async function startPeer(ctx, backend, port) {
+  const skip = await backend.prepare(ctx);
+  if (skip) return { reason: `skipped: ${skip}` };
+  try {
+    return { child: await startBackend(ctx, backend, port) };
+  } catch (err) {
+    progress(`${backend.name}: failed: ${err.message}`);
+    return { reason: `failed: ${err.message.split("\n")[0]}` };
+  }
+}
+
+/**
+ * Downloads every source `runs` times, one source after another and starting one further along
+ * each run, so a busy spell on the machine or a warm page cache favours none of them. Adds to
+ * each source its rates (MB/s) and nginx's CPU seconds, or the reason it failed.
+ */
+async function interleavedDownloads(ctx, sources, bytes, runs) {
+  for (const source of sources) Object.assign(source, { rates: [], nginxCpu: 0 });
+  for (let run = 0; run < runs; run++) {
+    for (let k = 0; k < sources.length; k++) {
+      const source = sources[(k + run) % sources.length];
+      if (source.reason) continue;
+      const before = cpuSeconds(ctx.nginxPid);
+      try {
+        source.rates.push(await download(source.url, bytes));
+      } catch (err) {
+        progress(`stream: ${source.label}: ${err.message}`);
+        source.reason = `failed: ${err.message.split("\n")[0]}`;
+      }
+      source.nginxCpu += cpuSeconds(ctx.nginxPid) - before;
+    }
+  }
+}
+
+const GIB = 1024 * MIB;
+
+/** A source's row for the throughput table: its median and runs, nginx's CPU per GiB. */
+function throughputRow(bytes) {
+  return (source) => {
+    if (source.reason) return { label: source.label, reason: source.reason };
+    const sorted = [...source.rates].sort((a, b) => a - b);
+    return {
+      label: source.label,
+      mbps: sorted[Math.floor(sorted.length / 2)],
+      runs: source.rates,
+      nginxCpuPerGiB: source.nginxCpu / ((source.rates.length * bytes) / GIB),
+      peer: source.peer?.site,
+      unbuffered: source.unbuffered,
+    };
+  };
+}
+
 /** Runs fn(child) with a fresh process of backend on port; a failure becomes { reason }. */
 async function withBackend(ctx, backend, port, fn) {
   const skip = await backend.prepare(ctx);
@@ -177,24 +231,33 @@ async function benchStream(ctx, opts, ports) {
   const url = (peer, unbuffered) =>
     `http://127.0.0.1:${ports[unbuffered ? `${peer.site}-unbuf` : peer.site]}/${peer.query}`;
 
-  progress(`stream: ${bytes / MIB} MiB x ${opts.streamRuns}`);
-  const staticUrl = `http://127.0.0.1:${ports.static}/big.bin`;
-  const tp = [
-    { label: "nginx static file", ...(await throughput(staticUrl, bytes, opts.streamRuns)) },
-  ];
-  for (const peer of peers) {
-    const port = ports[`${peer.site}-up`];
-    const r = await withBackend(ctx, peer.backend, port, async () => {
-      for (const unbuffered of [false, true]) {
-        const config = unbuffered
-          ? "fastcgi_buffering off"
-          : "fastcgi_buffering on (nginx default)";
-        const result = await throughput(url(peer, unbuffered), bytes, opts.streamRuns);
-        tp.push({ label: `${peer.label}, ${config}`, ...result });
+  progress(`stream: ${bytes / MIB} MiB x ${opts.streamRuns}, sources interleaved`);
+  const live = [];
+  const tp = [];
+  try {
+    for (const peer of peers) {
+      const r = await startPeer(ctx, peer.backend, ports[`${peer.site}-up`]);
+      if (r.reason) tp.push({ label: peer.label, reason: r.reason });
+      else live.push({ ...peer, child: r.child });
+    }
+    const sources = [
+      { label: "nginx static file", url: `http://127.0.0.1:${ports.static}/big.bin` },
+    ];
+    for (const unbuffered of [false, true]) {
+      const config = unbuffered ? "fastcgi_buffering off" : "fastcgi_buffering on (nginx default)";
+      for (const peer of live) {
+        sources.push({
+          label: `${peer.label}, ${config}`,
+          url: url(peer, unbuffered),
+          peer,
+          unbuffered,
+        });
       }
-      return {};
-    });
-    if (r.reason) tp.push({ label: peer.label, reason: r.reason });
+    }
+    await interleavedDownloads(ctx, sources, bytes, opts.streamRuns);
+    tp.unshift(...sources.map(throughputRow(bytes)));
+  } finally {
+    for (const peer of live) await stop(peer.child);
   }
 
   progress(`stream: slow reader at ${SLOW_RATE}/s`);

@@ -113,18 +113,39 @@ export function goalsMarkdown(rows) {
   return lines.join("\n");
 }
 
-/** Streaming throughput rows { label, mbps?, runs?, reason? }. */
+/** Streaming throughput rows { label, mbps?, runs?, nginxCpuPerGiB?, peer?, unbuffered?, reason? }. */
 export function throughputMarkdown(rows, { sizeMiB, runs }) {
   const lines = [
-    `${sizeMiB} MiB response through nginx to \`curl -o /dev/null\`, median of ${runs} runs (MB = 10^6 bytes). The static file goes out with sendfile; the FastCGI rows pass through nginx's fastcgi module with each buffering setting.`,
+    `${sizeMiB} MiB response through nginx to \`curl -o /dev/null\`, median of ${runs} runs (MB = 10^6 bytes); the sources take turns, one download each per run. The static file goes out with sendfile; the FastCGI rows pass through nginx's fastcgi module with each buffering setting. nginx CPU: the seconds its worker spent per GiB passed on, the work that bounds these rates (one worker).`,
     "",
-    "| source | MB/s (median) | runs |",
-    "| --- | ---: | --- |",
+    "| source | MB/s (median) | runs | nginx CPU s/GiB |",
+    "| --- | ---: | --- | ---: |",
   ];
   for (const r of rows) {
-    if (r.mbps === undefined) lines.push(`| ${r.label} | ${r.reason} | |`);
-    else
-      lines.push(`| ${r.label} | ${fmtInt(r.mbps)} | ${r.runs.map((x) => fmtInt(x)).join(", ")} |`);
+    if (r.mbps === undefined) lines.push(`| ${r.label} | ${r.reason} | | |`);
+    else {
+      const rates = r.runs.map((x) => fmtInt(x)).join(", ");
+      lines.push(`| ${r.label} | ${fmtInt(r.mbps)} | ${rates} | ${r.nginxCpuPerGiB.toFixed(2)} |`);
+    }
+  }
+  lines.push("", streamGoalMarkdown(rows));
+  return lines.join("\n");
+}
+
+// Issue "tsgi 0.2" §4: the 256 MiB response at least as fast as Go's.
+function streamGoalMarkdown(rows) {
+  const lines = ["| goal | tsgi / Go (MB/s) | result |", "| --- | ---: | --- |"];
+  for (const unbuffered of [false, true]) {
+    const find = (peer) => rows.find((r) => r.peer === peer && r.unbuffered === unbuffered);
+    const tsgi = find("tsgi-stream");
+    const go = find("go-stream");
+    const config = unbuffered ? "fastcgi_buffering off" : "fastcgi_buffering on";
+    const goal = `tsgi >= 1.0x Go, ${config}`;
+    if (!tsgi?.mbps || !go?.mbps) lines.push(`| ${goal} | — | not measured |`);
+    else {
+      const ratio = tsgi.mbps / go.mbps;
+      lines.push(`| ${goal} | ${ratio.toFixed(2)}x | ${ratio >= 1 ? "PASS" : "FAIL"} |`);
+    }
   }
   return lines.join("\n");
 }

@@ -12,17 +12,11 @@ async function curl(url, extra = []) {
   return { bytes, seconds };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** Median MB/s (10^6 bytes) over runs downloads; throws if a download comes up short. */
-export async function throughput(url, expectedBytes, runs) {
-  const rates = [];
-  for (let i = 0; i < runs; i++) {
-    const { bytes, seconds } = await curl(url);
-    if (bytes !== expectedBytes) throw new Error(`got ${bytes} of ${expectedBytes} bytes`);
-    rates.push(bytes / seconds / 1e6);
-  }
-  return { mbps: median(rates), runs: rates };
+/** One download's MB/s (10^6 bytes); throws if it comes up short. */
+export async function download(url, expectedBytes) {
+  const { bytes, seconds } = await curl(url);
+  if (bytes !== expectedBytes) throw new Error(`got ${bytes} of ${expectedBytes} bytes`);
+  return bytes / seconds / 1e6;
 }
 
 /** VmRSS and VmHWM (peak) of pid in MiB, from /proc/PID/status. */
