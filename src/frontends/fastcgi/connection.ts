@@ -33,13 +33,8 @@ export class FcgiConnection implements RequestHost {
   readonly paramStrings = new PairStringCache();
   readonly #socket: Socket;
   readonly #decoder = new RecordDecoder();
+  /** The active requests (§3.3: from BEGIN_REQUEST until their END_REQUEST is sent). */
   readonly #requests = new Map<number, FcgiRequest>();
-  /**
-   * By id, true once its END_REQUEST went out: its late STDIN/PARAMS/ABORT records are ignored.
-   * An array, not a Set: web servers reuse a few small ids, and an element store per request is
-   * cheaper than a hashed delete and add.
-   */
-  readonly #ended: boolean[] = [];
   readonly #onGone: (connection: FcgiConnection) => void;
   #lastActive: number;
   #closed = false;
@@ -151,7 +146,6 @@ export class FcgiConnection implements RequestHost {
     if (this.#requests.has(id)) {
       throw new ProtocolError(`BEGIN_REQUEST for request ${id}, which is still active`);
     }
-    this.#ended[id] = false;
     // §6: only the RESPONDER role is implemented.
     const { maxReqs, maxRequestsPerConn } = this.ctx.limits;
     if (begin.role !== Role.RESPONDER) {
@@ -165,13 +159,12 @@ export class FcgiConnection implements RequestHost {
 
   #refuse(id: number, keepConn: boolean, status: number): void {
     this.output.record(encodeEndRequest(id, 0, status));
-    this.#ended[id] = true;
     if (!keepConn && this.#requests.size === 0) this.output.endAfterFlush();
   }
 
   // §5.4: the web server gave up on a request; answer with END_REQUEST, write nothing else.
   #abort(id: number): void {
-    const request = this.#request(id, "ABORT_REQUEST");
+    const request = this.#request(id);
     if (request === null) return;
     request.cancel(new ClientGoneError(`FastCGI ABORT_REQUEST for request ${id}`));
     this.output.record(encodeEndRequest(id, 0, ProtocolStatus.REQUEST_COMPLETE));
@@ -180,7 +173,7 @@ export class FcgiConnection implements RequestHost {
 
   // §5.2
   #params(id: number, content: Uint8Array): void {
-    const request = this.#request(id, "PARAMS");
+    const request = this.#request(id);
     if (request === null) return;
     if (request.phase !== "params") {
       throw new ProtocolError(`PARAMS for request ${id}: arrived after its PARAMS ended`);
@@ -195,7 +188,7 @@ export class FcgiConnection implements RequestHost {
 
   // §5.3
   #stdin(id: number, content: Uint8Array): void {
-    const request = this.#request(id, "STDIN");
+    const request = this.#request(id);
     if (request === null) return;
     if (request.phase === "params") {
       throw new ProtocolError(`STDIN for request ${id}: arrived before its PARAMS ended`);
@@ -203,19 +196,28 @@ export class FcgiConnection implements RequestHost {
     request.stdin(content);
   }
 
+  // DATA (a FILTER's second stream) is not read by a RESPONDER, and §3.3 has records of an
+  // inactive id ignored: a FILTER request refused with UNKNOWN_ROLE still sends its DATA. A type
+  // newer than FastCGI 1.0 gets UNKNOWN_TYPE, as §4.2 answers management records, and the
+  // connection goes on. A type only an application sends means the peer is confused.
   #unexpected(type: number, id: number): void {
-    if (this.#ended[id] === true) return; // e.g. DATA for a FILTER request refused with UNKNOWN_ROLE
+    if (type > RecordType.UNKNOWN_TYPE) {
+      this.output.record(encodeUnknownType(type));
+      return;
+    }
+    if (type === RecordType.DATA || !this.#requests.has(id)) return;
     throw new ProtocolError(
-      `${recordTypeName(type)} record for request ${id}: not expected by a RESPONDER`,
+      `${recordTypeName(type)} record for request ${id}: not expected from a web server`,
     );
   }
 
-  /** The request with this id; null for a late record of one that ended; else a protocol error. */
-  #request(id: number, what: string): FcgiRequest | null {
-    const request = this.#requests.get(id);
-    if (request !== undefined) return request;
-    if (this.#ended[id] === true) return null;
-    throw new ProtocolError(`${what} for request ${id}, which was never begun on this connection`);
+  /**
+   * The active request with this id, or null: §3.3, "while a request ID R is inactive, the
+   * application ignores records with requestId == R, except for FCGI_BEGIN_REQUEST". Late
+   * records of a request that ended, or aborted, land here too.
+   */
+  #request(id: number): FcgiRequest | null {
+    return this.#requests.get(id) ?? null;
   }
 
   // --- RequestHost ----------------------------------------------------------------------
@@ -284,7 +286,6 @@ export class FcgiConnection implements RequestHost {
   #forget(request: FcgiRequest, honourKeepConn = true): void {
     if (this.#requests.get(request.id) !== request) return;
     this.#requests.delete(request.id);
-    this.#ended[request.id] = true;
     this.#lastActive = this.ctx.clock;
     // §5.1: FCGI_KEEP_CONN clear -> the application closes the connection after the request.
     if (honourKeepConn && !request.keepConn && this.#requests.size === 0) {

@@ -54,19 +54,14 @@ const CASES: Array<[string, Uint8Array, RegExp]> = [
     /BEGIN_REQUEST for request 3, which is still active/,
   ],
   [
-    "PARAMS for a request never begun",
-    PARAMS(9, pair("A", "b")),
-    /PARAMS for request 9, which was never begun/,
-  ],
-  [
     "STDIN before PARAMS ended",
     concat(BEGIN(4), record(RecordType.STDIN, 4, "x")),
     /STDIN for request 4: arrived before its PARAMS ended/,
   ],
   [
-    "DATA for a responder",
-    concat(BEGIN(4), record(RecordType.DATA, 4, "x")),
-    /DATA record for request 4/,
+    "STDOUT from the web server",
+    concat(BEGIN(4), record(RecordType.STDOUT, 4, "x")),
+    /STDOUT record for request 4: not expected from a web server/,
   ],
   ["GET_VALUES with a bad pair", record(RecordType.GET_VALUES, 0, [0x80, 0, 0]), /GET_VALUES/],
 ];
@@ -103,6 +98,38 @@ describe("malformed input closes that connection only", () => {
     release();
     expect((await inFlight).body.toString()).toBe("one two");
     expect((await good.request(2, cgiParams("/"))).body.toString()).toBe("quick");
+  });
+
+  // FastCGI 1.0 §3.3: "while a request ID R is inactive, the application ignores records with
+  // requestId == R, except for FCGI_BEGIN_REQUEST".
+  test.each([
+    ["PARAMS for an id never begun", PARAMS(9, pair("A", "b"))],
+    ["STDIN for an id never begun", record(RecordType.STDIN, 9, "x")],
+    ["ABORT_REQUEST for an id never begun", record(RecordType.ABORT_REQUEST, 9)],
+    ["DATA for an id never begun", record(RecordType.DATA, 9, "x")],
+    ["DATA for an active RESPONDER request", record(RecordType.DATA, 2, "x")],
+  ])("%s is ignored", async (_name, bytes) => {
+    const { client, logs } = await start(slowApp().app);
+    const c = await client();
+    const response = c.response(2);
+    c.begin(2);
+    c.send(bytes);
+    c.params(2, cgiParams("/"));
+    c.stdin(2, new Uint8Array(0));
+    expect((await response).body.toString()).toBe("quick");
+    expect(c.records.filter((r) => r.requestId === 9)).toEqual([]);
+    expect(logs).toEqual([]);
+  });
+
+  test("a record type newer than FastCGI 1.0 gets UNKNOWN_TYPE; the connection goes on", async () => {
+    const { client, logs } = await start(slowApp().app);
+    const c = await client();
+    c.send(record(20, 3, "x"));
+    const answer = await c.nextRecord((r) => r.type === RecordType.UNKNOWN_TYPE);
+    expect(answer.requestId).toBe(0);
+    expect(answer.content[0]).toBe(20);
+    expect((await c.request(3, cgiParams("/"))).body.toString()).toBe("quick");
+    expect(logs).toEqual([]);
   });
 
   test("late STDIN, PARAMS and ABORT for an ended id are ignored", async () => {
