@@ -58,13 +58,18 @@ describeIntegration(
             record(RecordType.PARAMS, 2),
           ),
         ),
-        abuse(record(RecordType.STDIN, 7, "who am I")),
+        abuse(
+          concat(
+            record(RecordType.BEGIN_REQUEST, 7, [0, 1, 1, 0, 0, 0, 0, 0]),
+            record(RecordType.STDOUT, 7, "who am I"),
+          ),
+        ),
       ]);
       await waitFor(() => stderr.split("\n").length - before >= 4, 2000, "four log lines");
       expect(stderr).toMatch(/unsupported version 9/);
       expect(stderr).toMatch(/request id 0/);
       expect(stderr).toMatch(/NUL/);
-      expect(stderr).toMatch(/STDIN for request 7/);
+      expect(stderr).toMatch(/STDOUT record for request 7: not expected from a web server/);
     });
 
     test("a flood of BEGIN_REQUESTs without PARAMS gets OVERLOADED past the per-connection cap", async () => {
@@ -81,16 +86,25 @@ describeIntegration(
       expect(c.records.every((r) => r.type === RecordType.END_REQUEST && r.content[4] === 2)).toBe(
         true,
       );
+      // Logged, but not 436 times: one line a second at most.
+      const lines = stderr.match(/refused with FCGI_OVERLOADED/g) ?? [];
+      expect(lines.length).toBeGreaterThanOrEqual(1);
+      expect(lines.length).toBeLessThanOrEqual(2);
       c.close();
     });
 
-    test("a huge PARAMS closes the connection at the limit", async () => {
+    test("a huge PARAMS gets 431 at the limit, the rest is ignored, the connection goes on", async () => {
       const c = await FcgiClient.connect(address);
+      const refused = c.response(1);
       c.send(encodeBeginRequest(1, Role.RESPONDER, FCGI_KEEP_CONN));
       const chunk = encodeRecord(RecordType.PARAMS, 1, Buffer.alloc(60_000, 0x41));
-      for (let i = 0; i < 50 && !c.isClosed; i++) c.send(chunk);
-      await c.closed;
+      for (let i = 0; i < 50; i++) c.send(chunk);
+      c.send(encodeRecord(RecordType.PARAMS, 1, new Uint8Array(0)));
+      c.send(encodeRecord(RecordType.STDIN, 1, new Uint8Array(0)));
+      expect((await refused).stdout.toString("latin1")).toMatch(/^Status: 431 /);
       await waitFor(() => /maxParamsBytes/.test(stderr), 2000, "the maxParamsBytes log line");
+      expect((await c.request(2, cgiParams("/"))).stdout.length).toBeGreaterThan(0);
+      c.close();
     });
 
     test("random garbage on many connections", async () => {

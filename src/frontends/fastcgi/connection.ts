@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { ClientGoneError, ProtocolError } from "../../core/errors.js";
+import { ClientGoneError, LimitError, ProtocolError } from "../../core/errors.js";
 import {
   decodeBeginRequest,
   decodePairs,
@@ -150,8 +150,14 @@ export class FcgiConnection implements RequestHost {
     const { maxReqs, maxRequestsPerConn } = this.ctx.limits;
     if (begin.role !== Role.RESPONDER) {
       this.#refuse(id, begin.keepConn, ProtocolStatus.UNKNOWN_ROLE);
-    } else if (this.ctx.active >= maxReqs || this.#requests.size >= maxRequestsPerConn) {
-      this.#refuse(id, begin.keepConn, ProtocolStatus.OVERLOADED);
+    } else if (this.ctx.active >= maxReqs) {
+      this.#overloaded(id, begin.keepConn, `maxReqs ${maxReqs} requests active`);
+    } else if (this.#requests.size >= maxRequestsPerConn) {
+      this.#overloaded(
+        id,
+        begin.keepConn,
+        `maxRequestsPerConn ${maxRequestsPerConn} requests active on this connection`,
+      );
     } else {
       this.#requests.set(id, new FcgiRequest(this, id, begin.keepConn));
     }
@@ -160,6 +166,23 @@ export class FcgiConnection implements RequestHost {
   #refuse(id: number, keepConn: boolean, status: number): void {
     this.output.record(encodeEndRequest(id, 0, status));
     if (!keepConn && this.#requests.size === 0) this.output.endAfterFlush();
+  }
+
+  // A flood of BEGIN_REQUESTs must not become a flood of log lines: one a second at most, which
+  // counts the refusals it did not log.
+  #overloaded(id: number, keepConn: boolean, why: string): void {
+    this.#refuse(id, keepConn, ProtocolStatus.OVERLOADED);
+    const log = this.ctx.overloadLog;
+    if (this.ctx.clock - log.at < 1000) {
+      log.unlogged++;
+      return;
+    }
+    const more = log.unlogged > 0 ? ` (and ${log.unlogged} more since the last such line)` : "";
+    log.at = this.ctx.clock;
+    log.unlogged = 0;
+    this.ctx.log(
+      `tsgi: fastcgi connection ${this.label}: request ${id} refused with FCGI_OVERLOADED: ${why}${more}`,
+    );
   }
 
   // §5.4: the web server gave up on a request; answer with END_REQUEST, write nothing else.
@@ -178,11 +201,17 @@ export class FcgiConnection implements RequestHost {
     if (request.phase !== "params") {
       throw new ProtocolError(`PARAMS for request ${id}: arrived after its PARAMS ended`);
     }
-    if (content.length === 0) {
-      request.start();
-    } else {
-      request.addParams(content);
-      this.#borrowing[this.#borrowingCount++] = request;
+    try {
+      if (content.length === 0) {
+        request.start();
+      } else {
+        request.addParams(content);
+        this.#borrowing[this.#borrowingCount++] = request;
+      }
+    } catch (error) {
+      // Past a limit: that request is refused, the connection goes on. Bad bytes are fatal.
+      if (!(error instanceof LimitError)) throw error;
+      request.refuse(error);
     }
   }
 

@@ -11,6 +11,8 @@ export interface ServerContext {
   active: number;
   /** A coarse clock in ms, advanced by the server's sweep: timeouts need no timer per request. */
   clock: number;
+  /** When an FCGI_OVERLOADED refusal was last logged, and how many went unlogged since. */
+  readonly overloadLog: { at: number; unlogged: number };
   /** For a promise that should never reject: logs instead of crashing the process. */
   readonly unexpected: (error: unknown) => void;
 }

@@ -1,7 +1,7 @@
 import { RequestAbort } from "../../core/abort.js";
 import { buildEnviron } from "../../core/environ.js";
-import { badRequestPage } from "../../core/error-app.js";
-import { ProtocolError } from "../../core/errors.js";
+import { badRequestPage, type GatewayPage, gatewayPage } from "../../core/error-app.js";
+import { type LimitError, ProtocolError } from "../../core/errors.js";
 import { startApp } from "../../core/run.js";
 import type { Headers, Sink } from "../../core/types.js";
 import { responseHeadText } from "../../protocol/cgi.js";
@@ -22,6 +22,8 @@ import { type FlowControl, StdinQueue } from "./stdin.js";
 /** The connection, as one of its requests sees it. */
 export interface RequestHost extends FlowControl {
   readonly ctx: ServerContext;
+  /** The peer, for log lines ("127.0.0.1:51234"). */
+  readonly label: string;
   readonly output: Output;
   /** Strings of the PARAMS decoded on this connection, reused by the next request's. */
   readonly paramStrings: PairStringCache;
@@ -288,7 +290,26 @@ export class FcgiRequest implements Sink, StderrTarget {
   // RFC 3875 §4.1.2: a CONTENT_LENGTH that is not a byte count is the web server's mistake.
   #badRequest(error: ProtocolError): void {
     this.#host.ctx.log(`tsgi: fastcgi request ${this.id}: 400 Bad Request: ${error.message}`);
-    const page = badRequestPage(error.message);
+    this.#answer(badRequestPage(error.message));
+  }
+
+  /**
+   * PARAMS past maxParamsBytes or maxParamsPairs: answered 431 (RFC 6585 §5) without running
+   * the app, and ended, so the rest of its records are those of an inactive id, ignored
+   * (§3.3). Other requests on the connection go on.
+   */
+  refuse(error: LimitError): void {
+    if (this.phase !== "params") return;
+    this.#host.ctx.log(
+      `tsgi: fastcgi connection ${this.#host.label}: ${error.message}; answered 431`,
+    );
+    this.#params = null;
+    this.phase = "running";
+    this.#freeSlot();
+    this.#answer(gatewayPage("431 Request Header Fields Too Large"));
+  }
+
+  #answer(page: GatewayPage): void {
     this.commit(page.status, page.headers);
     this.write(page.body);
     this.end();

@@ -59,6 +59,7 @@ class FastCgiResponder implements FastCgiServer {
       log,
       active: 0,
       clock: Date.now(),
+      overloadLog: { at: Number.NEGATIVE_INFINITY, unlogged: 0 },
       unexpected: (error) => log(`tsgi: fastcgi: unexpected error: ${describeError(error)}`),
     };
     this.#socketMode = options.socketMode ?? DEFAULT_SOCKET_MODE;
@@ -68,6 +69,9 @@ class FastCgiResponder implements FastCgiServer {
   }
 
   async listen(address?: string | { fd: number }): Promise<void> {
+    if (this.#server.listening || this.#where !== null) {
+      throw new Error(`this FastCGI server already listens on ${this.address()}`);
+    }
     const where = parseListenAddress(address);
     if (where.kind === "unix") await clearStaleSocket(where.path);
     await this.#listenOn(where);
@@ -89,9 +93,26 @@ class FastCgiResponder implements FastCgiServer {
         resolve();
       };
       if (where.kind === "tcp") server.listen(where.port, where.host || undefined, listening);
-      else if (where.kind === "unix") server.listen(where.path, listening);
+      else if (where.kind === "unix") this.#bindUnix(where.path, listening);
       else server.listen({ fd: where.fd }, listening);
     });
+  }
+
+  // The socket file gets its mode from the umask at bind(2), and chmod comes after: bound under
+  // a umask that grants nothing socketMode does not, it is never wider in between. Node binds
+  // a pipe synchronously inside listen(). A worker thread may not set the umask: chmod only.
+  #bindUnix(path: string, listening: () => void): void {
+    let previous: number | null = null;
+    try {
+      previous = process.umask(0o777 & ~this.#socketMode);
+    } catch {
+      previous = null;
+    }
+    try {
+      this.#server.listen(path, listening);
+    } finally {
+      if (previous !== null) process.umask(previous);
+    }
   }
 
   address(): string {
@@ -104,6 +125,7 @@ class FastCgiResponder implements FastCgiServer {
   close(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper);
     this.#sweeper = null;
+    this.#where = null;
     return new Promise((resolve) => {
       this.#server.close(() => {
         this.#removeSocketFile();

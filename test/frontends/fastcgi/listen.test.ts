@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { createFastCgiServer } from "../../../src/fastcgi.js";
 import {
   parseListenAddress,
@@ -51,6 +51,32 @@ describe("Unix socket", () => {
     c.close();
     await server.close();
     expect(existsSync(path)).toBe(false);
+  });
+
+  // The mode comes from the umask at bind(2), before the chmod: a wide umask must not leave the
+  // socket open to everyone in between.
+  test("bound under a umask that grants no more than socketMode, which is then restored", async () => {
+    const path = join(dir(), "app.sock");
+    const set = vi.spyOn(process, "umask");
+    const before = process.umask(0o000);
+    try {
+      const { server } = await start(hello, { socketMode: 0o640 }, path);
+      expect(set.mock.calls.map((args) => args[0])).toEqual([0o000, 0o137, 0o000]);
+      expect(process.umask(before)).toBe(0o000); // restored after the bind
+      expect(statSync(path).mode & 0o777).toBe(0o640);
+      expect(server.address()).toBe(path);
+    } finally {
+      set.mockRestore();
+      process.umask(before);
+    }
+  });
+
+  test("a second listen() is refused, naming where it listens", async () => {
+    const path = join(dir(), "app.sock");
+    const { server } = await start(hello, {}, path);
+    await expect(server.listen(join(dir(), "other.sock"))).rejects.toThrow(
+      `this FastCGI server already listens on ${path}`,
+    );
   });
 
   test("socketMode is honoured; unix: prefix accepted", async () => {

@@ -30,20 +30,6 @@ const CASES: Array<[string, Uint8Array, RegExp]> = [
     /PARAMS for request 7: .*NUL/,
   ],
   [
-    "PARAMS over maxParamsBytes",
-    concat(BEGIN(7), PARAMS(7, pair("X", "v".repeat(3000)))),
-    /PARAMS for request 7: .*maxParamsBytes/,
-  ],
-  [
-    "pair count over maxParamsPairs",
-    concat(
-      BEGIN(7),
-      PARAMS(7, concat(...Array.from({ length: 20 }, (_, i) => pair(`N${i}`, "v")))),
-      END_PARAMS(7),
-    ),
-    /PARAMS for request 7: pair count exceeds limit 10/,
-  ],
-  [
     "a pair overrunning its data",
     concat(BEGIN(7), PARAMS(7, concat(length(5), length(200), "NAME")), END_PARAMS(7)),
     /PARAMS for request 7: pair at byte 0/,
@@ -98,6 +84,40 @@ describe("malformed input closes that connection only", () => {
     release();
     expect((await inFlight).body.toString()).toBe("one two");
     expect((await good.request(2, cgiParams("/"))).body.toString()).toBe("quick");
+  });
+
+  // A limit refuses one request, not the connection: others on it, multiplexed, go on.
+  test.each([
+    [
+      "PARAMS over maxParamsBytes",
+      PARAMS(7, pair("X", "v".repeat(3000))),
+      /PARAMS for request 7: 3\d{3} bytes exceed limit 2000 \(maxParamsBytes\); answered 431$/,
+    ],
+    [
+      "pair count over maxParamsPairs",
+      PARAMS(7, concat(...Array.from({ length: 20 }, (_, i) => pair(`N${i}`, "v")))),
+      /PARAMS for request 7: pair count exceeds limit 10 \(maxParamsPairs\); answered 431$/,
+    ],
+  ])("%s: that request gets 431, the connection goes on", async (_name, params, message) => {
+    const { app, release } = slowApp();
+    const { client, logs } = await start(app, { maxParamsBytes: 2000, maxParamsPairs: 10 });
+    const c = await client();
+    const inFlight = c.request(1, cgiParams("/slow"));
+    await c.nextRecord((r) => r.type === RecordType.STDOUT);
+    const refused = c.response(7);
+    c.send(concat(BEGIN(7), params, PARAMS(7, pair("A", "b")), END_PARAMS(7)));
+    c.send(record(RecordType.STDIN, 7));
+    const answer = await refused;
+    expect(answer.stdout.toString("latin1")).toMatch(
+      /^Status: 431 Request Header Fields Too Large\r\n/,
+    );
+    expect(answer.protocolStatus).toBe(0);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatch(/^tsgi: fastcgi connection 127\.0\.0\.1:\d+: /);
+    expect(logs[0]).toMatch(message);
+    release();
+    expect((await inFlight).body.toString()).toBe("one two");
+    expect((await c.request(7, cgiParams("/"))).body.toString()).toBe("quick");
   });
 
   // FastCGI 1.0 §3.3: "while a request ID R is inactive, the application ignores records with

@@ -179,14 +179,20 @@ describe("FastCGI responder", () => {
     expect((await c.request(6, cgiParams("/"))).status).toBe("200 OK");
   });
 
-  test("past maxReqs a BEGIN_REQUEST gets FCGI_OVERLOADED", async () => {
-    const { client } = await start(hello, { maxReqs: 2 });
+  test("past maxReqs a BEGIN_REQUEST gets FCGI_OVERLOADED, logged once a second at most", async () => {
+    const { client, logs } = await start(hello, { maxReqs: 2 });
     const c = await client();
     c.begin(1);
     c.begin(2);
-    const third = c.response(3);
-    c.begin(3);
-    expect((await third).protocolStatus).toBe(ProtocolStatus.OVERLOADED);
+    const refused = [3, 4, 5].map((id) => c.response(id));
+    for (const id of [3, 4, 5]) c.begin(id);
+    for (const answer of await Promise.all(refused)) {
+      expect(answer.protocolStatus).toBe(ProtocolStatus.OVERLOADED);
+    }
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatch(
+      /^tsgi: fastcgi connection 127\.0\.0\.1:\d+: request 3 refused with FCGI_OVERLOADED: maxReqs 2 requests active$/,
+    );
     const first = c.response(1);
     c.params(1, cgiParams("/"));
     c.stdin(1, new Uint8Array(0));
@@ -225,13 +231,18 @@ describe("FastCGI responder", () => {
     expect((await third).status).toBe("200 OK");
   });
 
-  test("past maxRequestsPerConn a BEGIN_REQUEST gets FCGI_OVERLOADED", async () => {
-    const { client } = await start(hello, { maxRequestsPerConn: 1 });
+  test("past maxRequestsPerConn a BEGIN_REQUEST gets FCGI_OVERLOADED, with a log line", async () => {
+    const { client, logs } = await start(hello, { maxRequestsPerConn: 1 });
     const c = await client();
     c.begin(1);
     const second = c.response(2);
     c.begin(2);
     expect((await second).protocolStatus).toBe(ProtocolStatus.OVERLOADED);
+    expect(logs).toEqual([
+      expect.stringMatching(
+        /request 2 refused with FCGI_OVERLOADED: maxRequestsPerConn 1 requests active on this connection$/,
+      ),
+    ]);
   });
 
   test("tsgi.errors writes become STDERR records of that request", async () => {
