@@ -21,6 +21,9 @@ import type { ServerContext } from "./context.js";
 import { Output } from "./output.js";
 import { FcgiRequest, type RequestHost } from "./request.js";
 
+/** How long a broken connection may take to hand its last bytes to a web server. */
+const BREAK_GRACE_MS = 5000;
+
 /**
  * One connection from a web server: a record decoder, the requests in flight keyed by id
  * (FastCGI 1.0 §3.3, multiplexed), and the output they share. Bad bytes close this
@@ -261,8 +264,25 @@ export class FcgiConnection implements RequestHost {
       `tsgi: fastcgi connection ${this.label}: request ${request.id} broke after its headers were sent (${why}); closing without END_REQUEST`,
     );
     this.#forget(request, false);
-    this.output.flush(); // its STDERR lines (the stack) still reach the web server's log
-    this.destroy();
+    this.output.flush();
+    this.#closeAfterWrites();
+  }
+
+  /**
+   * Like destroy(), but what the socket still holds goes out first: the broken response's
+   * STDERR lines (the stack) reach the web server's log even when the socket is congested. A
+   * web server that stops reading is cut off after BREAK_GRACE_MS.
+   */
+  #closeAfterWrites(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#cancelAll();
+    this.output.close();
+    const socket = this.#socket;
+    socket.end();
+    const cutOff = setTimeout(() => socket.destroy(), BREAK_GRACE_MS);
+    cutOff.unref();
+    socket.once("close", () => clearTimeout(cutOff));
   }
 
   pauseInput(): void {

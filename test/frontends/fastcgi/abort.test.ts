@@ -189,6 +189,34 @@ describe("FastCGI aborts", () => {
     ).toMatch(/partial$/);
     expect(logs.join("\n")).toMatch(/request 1 broke after its headers/);
   });
+
+  test("after a break, what the socket still holds reaches a slow web server, then the close", async () => {
+    // 32 MiB of tsgi.errors is more than the kernel buffers on loopback: most of it is still
+    // in the socket when the app fails, and must not be dropped with the connection.
+    const line = `${"e".repeat(1023)}\n`;
+    const app: Application = (environ, startResponse) => {
+      startResponse("200 OK", [["Content-Type", "text/plain"]]);
+      return (async function* () {
+        yield text("partial");
+        for (let i = 0; i < 32 * 1024; i++) environ["tsgi.errors"].write(line);
+        throw new Error("late failure");
+      })();
+    };
+    const { client, logs } = await start(app);
+    const c = await client();
+    c.socket.pause();
+    const res = c.request(1, cgiParams("/"));
+    res.catch(() => {});
+    await waitFor(() => /request 1 broke/.test(logs.join("\n")), 5000, "the break");
+    c.socket.resume();
+    await expect(res).rejects.toThrow(/closed before END_REQUEST/);
+    const stderr = Buffer.concat(
+      c.records.filter((r) => r.type === RecordType.STDERR).map((r) => r.content),
+    ).toString();
+    expect(stderr.length).toBeGreaterThan(32 * 1024 * 1024);
+    expect(stderr).toMatch(/late failure/);
+    expect(c.records.some((r) => r.type === RecordType.END_REQUEST)).toBe(false);
+  });
 });
 
 describe("a client that leaves an endless body", () => {
