@@ -1,4 +1,5 @@
 export { buildEnviron, type EnvironOptions, urlScheme } from "./core/environ.js";
+export { EnvironShapes } from "./core/environ-shapes.js";
 export { errorApp } from "./core/error-app.js";
 export {
   ClientGoneError,

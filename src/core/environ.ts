@@ -1,4 +1,5 @@
 import type { RequestAbort } from "./abort.js";
+import type { EnvironShapes } from "./environ-shapes.js";
 import { ProtocolError } from "./errors.js";
 import { type ByteSource, createInput } from "./input.js";
 import type { Environ, ErrorStream } from "./types.js";
@@ -19,6 +20,11 @@ export interface EnvironOptions {
   multithread: boolean;
   multiprocess: boolean;
   runOnce: boolean;
+  /**
+   * The request's source (a FastCGI connection) when it sends the same names again and again:
+   * the CGI part is then built as a fast object (see environ-shapes.ts).
+   */
+  shapes?: EnvironShapes;
 }
 
 const VERSION = Object.freeze([1, 0] as const);
@@ -54,8 +60,8 @@ export function buildEnviron(
 ): Environ {
   const environ =
     variables instanceof MetaVariableList
-      ? copy(variables.names, variables.values)
-      : copy(Object.keys(variables), Object.values(variables));
+      ? copy(variables.names, variables.values, options.shapes)
+      : copy(Object.keys(variables), Object.values(variables), options.shapes);
   fillDefaults(environ);
   const length = contentLength(environ.CONTENT_LENGTH);
   const bodyLength = length ?? (options.bodyWithoutLength === "none" ? 0 : undefined);
@@ -100,11 +106,15 @@ const SIGNAL_GETTER: PropertyDescriptor = {
 // One pass that also applies RFC 3875 §4.1.18: Content-Type and Content-Length are CONTENT_TYPE
 // and CONTENT_LENGTH, never HTTP_*; an empty one (nginx's stock fastcgi_params on a GET) means
 // absent. Keys are skipped while copying, never deleted after: delete turns the environ into a
-// V8 dictionary at once (~2.5 µs a request in bench/run.mjs). Measured with %HasFastProperties:
-// the environ stays a fast object while the copy stores up to 19 keys (nginx's stock params on
-// a GET leave 18); from the 20th it becomes a dictionary anyway (a browser's dozen headers).
-function copy(names: readonly string[], values: readonly unknown[]): Record<string, string> {
-  const environ: Record<string, string> = {};
+// V8 dictionary at once. The variables kept go into one object at once when `shapes` has a
+// factory for their names (a fast object), else one keyed store each (a dictionary from ~16).
+function copy(
+  names: readonly string[],
+  values: readonly unknown[],
+  shapes: EnvironShapes | undefined,
+): Record<string, string> {
+  const kept = KEPT;
+  kept.count = 0;
   // The last HTTP_CONTENT_TYPE / HTTP_CONTENT_LENGTH, noted while copying: looking them up
   // after (lastIndexOf of a freshly built name) cost ~30 ns of ~690 for nginx's 20 params.
   let typeAlias: string | undefined;
@@ -125,11 +135,25 @@ function copy(names: readonly string[], values: readonly unknown[]): Record<stri
         continue;
       }
     }
-    setVariable(environ, name, value);
+    kept.names[kept.count] = name;
+    kept.values[kept.count++] = value;
   }
+  const environ = shapes?.build(kept.names, kept.values, kept.count) ?? storeEach(kept);
   // A server that passed the header as HTTP_CONTENT_TYPE only: it still is the CONTENT_TYPE.
   if (environ.CONTENT_TYPE === undefined && typeAlias) environ.CONTENT_TYPE = typeAlias;
   if (environ.CONTENT_LENGTH === undefined && lengthAlias) environ.CONTENT_LENGTH = lengthAlias;
+  return environ;
+}
+
+/**
+ * The variables copy() keeps, in two arrays reused by every call: copy() runs to its end
+ * before the next one starts, and the environ holds the strings, not these arrays.
+ */
+const KEPT = { names: [] as string[], values: [] as string[], count: 0 };
+
+function storeEach(kept: typeof KEPT): Record<string, string> {
+  const environ: Record<string, string> = {};
+  for (let i = 0; i < kept.count; i++) setVariable(environ, kept.names[i], kept.values[i]);
   return environ;
 }
 

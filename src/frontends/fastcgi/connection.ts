@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { EnvironShapes } from "../../core/environ-shapes.js";
 import { ClientGoneError, LimitError, ProtocolError } from "../../core/errors.js";
 import {
   decodeBeginRequest,
@@ -34,6 +35,7 @@ export class FcgiConnection implements RequestHost {
   readonly output: Output;
   readonly label: string;
   readonly paramStrings = new PairStringCache();
+  readonly environShapes = new EnvironShapes();
   readonly #socket: Socket;
   readonly #decoder = new RecordDecoder();
   /** The active requests (§3.3: from BEGIN_REQUEST until their END_REQUEST is sent). */

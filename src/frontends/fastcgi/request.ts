@@ -1,5 +1,6 @@
 import { RequestAbort } from "../../core/abort.js";
 import { buildEnviron } from "../../core/environ.js";
+import type { EnvironShapes } from "../../core/environ-shapes.js";
 import { badRequestPage, type GatewayPage, gatewayPage } from "../../core/error-app.js";
 import { type LimitError, ProtocolError } from "../../core/errors.js";
 import { startApp } from "../../core/run.js";
@@ -27,6 +28,8 @@ export interface RequestHost extends FlowControl {
   readonly output: Output;
   /** Strings of the PARAMS decoded on this connection, reused by the next request's. */
   readonly paramStrings: PairStringCache;
+  /** The shapes of this connection's environs: the same names make the same fast object. */
+  readonly environShapes: EnvironShapes;
   /** The request sent END_REQUEST: forget its id. */
   requestEnded(request: FcgiRequest): void;
   /** The response broke after its headers: close the connection without END_REQUEST. */
@@ -133,6 +136,7 @@ export class FcgiRequest implements Sink, StderrTarget {
         multithread: true,
         multiprocess: false,
         runOnce: false,
+        shapes: this.#host.environShapes,
       });
     } catch (error) {
       this.#freeSlot();
