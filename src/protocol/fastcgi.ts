@@ -170,6 +170,8 @@ export class RecordDecoder {
   }
 
   #readBody(chunk: Uint8Array, pos: number, onRecord: RecordHandler): number {
+    // Half of a request's records are empty (the ends of PARAMS and STDIN): no view for them.
+    if (this.#contentLength === 0) return this.#deliver(EMPTY, chunk, pos, onRecord);
     const end = pos + this.#contentLength;
     if (end <= chunk.length) return this.#deliver(chunk.subarray(pos, end), chunk, end, onRecord);
     this.#content = Buffer.allocUnsafe(this.#contentLength);
