@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { once } from "node:events";
+import { existsSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import {
   encodeBeginRequest,
@@ -13,6 +15,11 @@ import { concat, pair, record } from "../helpers/fastcgi-records.js";
 import { describeIntegration, freePort, need, waitFor } from "../helpers/integration.js";
 
 const MAIN = "dist/cli/main.js";
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "latin1");
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024;
+}
 
 describeIntegration(
   "abuse against a live tsgi fcgi process",
@@ -118,6 +125,32 @@ describeIntegration(
           return abuse(junk);
         }),
       );
+    });
+
+    // Every 8-byte record of an unknown type gets a 16-byte UNKNOWN_TYPE answer (§4.2). A peer
+    // that floods them and never reads used to make tsgi queue every answer: 24 MiB of records
+    // took its RSS past 1.3 GB. Now it stops reading at 8 MiB of unsent output.
+    test("a flood of records from a peer that reads nothing does not grow memory", async () => {
+      const [host, port] = address.split(":");
+      const raw = connect(Number(port), host);
+      await once(raw, "connect");
+      raw.pause();
+      const unknown = record(20, 0);
+      const count = 3 * 1024 * 1024;
+      const flood = Buffer.alloc(count * unknown.length);
+      for (let at = 0; at < flood.length; at += unknown.length) flood.set(unknown, at);
+      raw.write(flood);
+      let peak = 0;
+      for (let i = 0; i < 20; i++) {
+        peak = Math.max(peak, rssMiB(child.pid!));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(peak).toBeLessThan(300);
+      let received = 0;
+      raw.on("data", (chunk: Buffer) => (received += chunk.length));
+      raw.resume();
+      await waitFor(() => received === count * 16, 20_000, "every UNKNOWN_TYPE answer");
+      raw.destroy();
     });
 
     test("afterwards a normal request on a new connection succeeds and the process is alive", async () => {

@@ -24,6 +24,13 @@ import { FcgiRequest, type RequestHost } from "./request.js";
 
 /** How long a broken connection may take to hand its last bytes to a web server. */
 const BREAK_GRACE_MS = 5000;
+/**
+ * Past this much unsent output the connection stops reading until the web server catches up.
+ * An app's own output never gets near it (it waits for 'drain'); what does is what the gateway
+ * answers by itself: UNKNOWN_TYPE, GET_VALUES_RESULT and refusals for a peer that floods
+ * records and never reads, or a flood of tsgi.errors lines.
+ */
+const OUTPUT_BACKLOG_LIMIT = 8 * 1024 * 1024;
 
 /**
  * One connection from a web server: a record decoder, the requests in flight keyed by id
@@ -44,6 +51,7 @@ export class FcgiConnection implements RequestHost {
   #lastActive: number;
   #closed = false;
   #paused = 0;
+  #backedUp = false;
   /**
    * Requests that borrowed PARAMS bytes from the chunk being handled (the first
    * #borrowingCount): they adopt them when it is done. A request whose PARAMS end in the chunk
@@ -81,7 +89,19 @@ export class FcgiConnection implements RequestHost {
     }
     if (this.#borrowingCount > 0) this.#adoptParams();
     this.output.release();
+    if (this.output.backlog > OUTPUT_BACKLOG_LIMIT && !this.#backedUp) this.#waitForReader();
   };
+
+  // Read no more from a peer that does not read what we answer: its answers would pile up in
+  // memory without bound. 'drain' (or the close) lets it go on.
+  #waitForReader(): void {
+    this.#backedUp = true;
+    this.pauseInput();
+    this.output.drained().then(() => {
+      this.#backedUp = false;
+      this.resumeInput();
+    });
+  }
 
   #adoptParams(): void {
     for (let i = 0; i < this.#borrowingCount; i++) {

@@ -5,6 +5,12 @@ import { encodeStream } from "../../protocol/fastcgi.js";
 const FLUSH_AT = 64 * 1024;
 /** Up to this total, queued pieces are joined into one buffer (one copy beats a writev of many). */
 const JOIN_AT = 16 * 1024;
+/**
+ * Pieces this small on average are joined whatever the total: thousands of 16-byte answers (a
+ * chunk of management records) as one buffer, not as thousands of socket writes, each with its
+ * own write request held until the kernel takes it.
+ */
+const SMALL_PIECE = 1024;
 
 /**
  * The write side of one connection. Records queue here and go out together at the end of the
@@ -47,6 +53,11 @@ export class Output {
   /** True while the socket holds more than its high-water mark: writers should wait. */
   get congested(): boolean {
     return this.#socket.writableNeedDrain;
+  }
+
+  /** Bytes handed to the socket that the kernel has not taken yet. */
+  get backlog(): number {
+    return this.#socket.writableLength;
   }
 
   /** Queues `data` as records of stream `type` (STDOUT, STDERR), 65535 bytes at most each. */
@@ -143,8 +154,9 @@ export class Output {
     const socket = this.#socket;
     if (this.gone) return;
     if (pieces.length === 1) socket.write(pieces[0], done);
-    else if (pieces.length > 1 && total <= JOIN_AT) socket.write(Buffer.concat(pieces), done);
-    else if (pieces.length > 1) {
+    else if (pieces.length > 1 && (total <= JOIN_AT || total < pieces.length * SMALL_PIECE)) {
+      socket.write(Buffer.concat(pieces), done);
+    } else if (pieces.length > 1) {
       socket.cork();
       const last = pieces.length - 1;
       for (let i = 0; i < last; i++) socket.write(pieces[i]);
