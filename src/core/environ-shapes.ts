@@ -30,7 +30,7 @@ const MAX_SEQUENCES = 512;
 /** Longer sequences are not compiled (the literal stays one V8 boilerplate with fast properties). */
 const MAX_NAMES = 128;
 
-/** Every sequence seen, by its names joined with NUL (which no variable name contains). */
+/** Every sequence seen, by its names as a JSON array (unambiguous whatever the names hold). */
 const entries = new Map<string, Entry>();
 /** False once the runtime refused to compile (`--disallow-code-generation-from-strings`). */
 let canCompile = true;
@@ -76,7 +76,7 @@ export class EnvironShapes {
 
 function factoryFor(names: readonly string[]): Factory | null {
   if (!canCompile || names.length > MAX_NAMES || names.includes("__proto__")) return null;
-  const key = names.join("\0");
+  const key = JSON.stringify(names);
   let entry = entries.get(key);
   if (entry === undefined) {
     if (entries.size >= MAX_SEQUENCES) entries.clear();

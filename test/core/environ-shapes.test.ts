@@ -58,6 +58,20 @@ describe("EnvironShapes", () => {
     expect(Object.entries(built!)).toEqual(Object.entries(stored(names, ["5", "6", "7", "8"])));
   });
 
+  test("sequences that would join to the same text keep their own factories", () => {
+    const [a, b] = fresh(["A", "B"]);
+    const pair = [a, b];
+    const joined = [`${a}\0${b}`];
+    const shapes = new EnvironShapes();
+    for (let i = 1; i < COMPILE_AT; i++) shapes.build(pair, ["1", "2"], 2);
+    expect(shapes.build(pair, ["1", "2"], 2)).toEqual({ [a]: "1", [b]: "2" });
+    const other = new EnvironShapes();
+    for (let i = 1; i <= COMPILE_AT; i++) {
+      const built = other.build(joined, ["x"], 1);
+      if (built !== null) expect(built).toEqual({ [joined[0]]: "x" });
+    }
+  });
+
   test("a name __proto__ is never compiled: it would set the prototype", () => {
     const names = fresh(["A", "__proto__"]);
     const shapes = new EnvironShapes();
