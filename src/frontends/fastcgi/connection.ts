@@ -24,13 +24,6 @@ import { FcgiRequest, type RequestHost } from "./request.js";
 
 /** How long a broken connection may take to hand its last bytes to a web server. */
 const BREAK_GRACE_MS = 5000;
-/**
- * Past this much unsent output the connection stops reading until the web server catches up.
- * An app's own output never gets near it (it waits for 'drain'); what does is what the gateway
- * answers by itself: UNKNOWN_TYPE, GET_VALUES_RESULT and refusals for a peer that floods
- * records and never reads, or a flood of tsgi.errors lines.
- */
-const OUTPUT_BACKLOG_LIMIT = 8 * 1024 * 1024;
 
 /**
  * One connection from a web server: a record decoder, the requests in flight keyed by id
@@ -89,11 +82,12 @@ export class FcgiConnection implements RequestHost {
     }
     if (this.#borrowingCount > 0) this.#adoptParams();
     this.output.release();
-    if (this.output.backlog > OUTPUT_BACKLOG_LIMIT && !this.#backedUp) this.#waitForReader();
+    if (this.output.overloaded && !this.#backedUp) this.#waitForReader();
   };
 
-  // Read no more from a peer that does not read what we answer: its answers would pile up in
-  // memory without bound. 'drain' (or the close) lets it go on.
+  // Read no more from a peer that does not read what we answer (UNKNOWN_TYPE, GET_VALUES_RESULT,
+  // refusals for a flood of records): the answers would pile up in memory without bound.
+  // 'drain' (or the close) lets it go on.
   #waitForReader(): void {
     this.#backedUp = true;
     this.pauseInput();

@@ -3,6 +3,8 @@ import { encodeStream } from "../../protocol/fastcgi.js";
 
 /** Past this many queued bytes a write is flushed at once instead of at the end of the tick. */
 const FLUSH_AT = 64 * 1024;
+/** Unsent output past which a connection stops taking more of what nobody waits for. */
+const BACKLOG_LIMIT = 8 * 1024 * 1024;
 /** Up to this total, queued pieces are joined into one buffer (one copy beats a writev of many). */
 const JOIN_AT = 16 * 1024;
 /**
@@ -55,9 +57,13 @@ export class Output {
     return this.#socket.writableNeedDrain;
   }
 
-  /** Bytes handed to the socket that the kernel has not taken yet. */
-  get backlog(): number {
-    return this.#socket.writableLength;
+  /**
+   * More than BACKLOG_LIMIT bytes not yet taken by the kernel. An app's own output never gets
+   * there (it waits for 'drain'); what does is output nobody waits for: the gateway's answers to
+   * a flood of records, or tsgi.errors lines, when the web server is not reading.
+   */
+  get overloaded(): boolean {
+    return this.#bytes + this.#socket.writableLength > BACKLOG_LIMIT;
   }
 
   /** Queues `data` as records of stream `type` (STDOUT, STDERR), 65535 bytes at most each. */

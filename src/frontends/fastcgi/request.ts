@@ -287,8 +287,14 @@ export class FcgiRequest implements Sink, StderrTarget {
       this.#host.ctx.log(`tsgi: request ${this.id} (after its end): ${text.trimEnd()}`);
       return;
     }
+    const output = this.#host.output;
+    if (output.overloaded) {
+      // The web server is not reading: the lines go to this process's log, not into memory.
+      this.#host.ctx.log(`tsgi: request ${this.id} (web server not reading): ${text.trimEnd()}`);
+      return;
+    }
     this.#stderrUsed = true;
-    this.#host.output.stream(RecordType.STDERR, this.id, Buffer.from(text, "utf8"));
+    output.stream(RecordType.STDERR, this.id, Buffer.from(text, "utf8"));
   }
 
   // RFC 3875 §4.1.2: a CONTENT_LENGTH that is not a byte count is the web server's mistake.
