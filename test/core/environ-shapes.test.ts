@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, test } from "vitest";
-import { buildEnviron, type EnvironOptions, MetaVariableList } from "../../src/core/environ.js";
 import { COMPILE_AT, EnvironShapes } from "../../src/core/environ-shapes.js";
+import { metaVariables, testEnviron } from "../helpers/environ.js";
 
 /** What one keyed store per name gives: the object a factory must reproduce exactly. */
 function stored(names: string[], values: string[]): Record<string, string> {
@@ -108,20 +108,12 @@ describe("EnvironShapes", () => {
 });
 
 describe("buildEnviron with shapes", () => {
-  const options: EnvironOptions = {
-    source: null,
+  // One errors stream and signal for both builds, so that their tsgi.* values compare equal.
+  const options = {
     bodyWithoutLength: "until-end",
     errors: { write() {}, flush() {} },
     signal: new AbortController().signal,
-    multithread: true,
-    multiprocess: false,
-    runOnce: false,
-  };
-  function list(pairs: Array<[string, string]>): MetaVariableList {
-    const l = new MetaVariableList();
-    for (const [name, value] of pairs) l.add(name, value);
-    return l;
-  }
+  } as const;
 
   test.each([
     [
@@ -157,9 +149,9 @@ describe("buildEnviron with shapes", () => {
     "%s: the same environ as without shapes",
     (_name, pairs) => {
       const shapes = new EnvironShapes();
-      const plain = buildEnviron(list(pairs), options);
+      const plain = testEnviron(metaVariables(...pairs), options);
       for (let i = 0; i <= COMPILE_AT; i++) {
-        const shaped = buildEnviron(list(pairs), { ...options, shapes });
+        const shaped = testEnviron(metaVariables(...pairs), { ...options, shapes });
         const { "tsgi.input": _a, ...rest } = shaped;
         const { "tsgi.input": _b, ...expected } = plain;
         expect(Object.entries(rest)).toEqual(Object.entries(expected));

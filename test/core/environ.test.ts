@@ -1,26 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { RequestAbort } from "../../src/core/abort.js";
-import { buildEnviron, type EnvironOptions, MetaVariableList } from "../../src/core/environ.js";
 import { ProtocolError } from "../../src/core/errors.js";
 import type { ByteSource } from "../../src/core/input.js";
+import { metaVariables, testEnviron } from "../helpers/environ.js";
 
-const errors = { write() {}, flush() {} };
-
-function build(
-  vars: Record<string, string> | MetaVariableList,
-  options: Partial<EnvironOptions> = {},
-) {
-  return buildEnviron(vars, {
-    source: null,
-    bodyWithoutLength: "none",
-    errors,
-    signal: new AbortController().signal,
-    multithread: false,
-    multiprocess: true,
-    runOnce: true,
-    ...options,
-  });
-}
+const build = testEnviron;
 
 async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
   for (const part of parts) yield Buffer.from(part, "latin1");
@@ -50,7 +34,11 @@ describe("a lazy tsgi.signal (RequestAbort)", () => {
 describe("tsgi.* keys", () => {
   test("carry the options and the fixed version", () => {
     const signal = new AbortController().signal;
-    const environ = build({}, { signal, multithread: true, multiprocess: false, runOnce: false });
+    const errors = { write() {}, flush() {} };
+    const environ = build(
+      {},
+      { errors, signal, multithread: true, multiprocess: false, runOnce: false },
+    );
     expect(environ["tsgi.version"]).toEqual([1, 0]);
     expect(environ["tsgi.errors"]).toBe(errors);
     expect(environ["tsgi.signal"]).toBe(signal);
@@ -220,11 +208,6 @@ describe("odd variables", () => {
 
 // A front-end that decodes the variables itself (FastCGI PARAMS) passes them as lists.
 describe("MetaVariableList", () => {
-  function list(...pairs: Array<[string, string]>): MetaVariableList {
-    const variables = new MetaVariableList();
-    for (const [name, value] of pairs) variables.add(name, value);
-    return variables;
-  }
   const plain = (environ: object) =>
     Object.fromEntries(Object.entries(environ).filter(([name]) => !name.startsWith("tsgi.")));
 
@@ -271,7 +254,7 @@ describe("MetaVariableList", () => {
   ] as Array<[string, Array<[string, string]>]>)(
     "%s: the same environ as from an object",
     (_name, pairs) => {
-      const fromList = build(list(...pairs));
+      const fromList = build(metaVariables(...pairs));
       const fromObject = build(Object.fromEntries(pairs));
       expect(plain(fromList)).toEqual(plain(fromObject));
       expect(Object.keys(fromList)).toEqual(Object.keys(fromObject));
@@ -279,24 +262,18 @@ describe("MetaVariableList", () => {
   );
 
   test("a repeated name keeps its last value", () => {
-    const environ = build(list(["HTTP_X", "1"], ["HTTP_X", "2"]));
+    const environ = build(metaVariables(["HTTP_X", "1"], ["HTTP_X", "2"]));
     expect(environ.HTTP_X).toBe("2");
   });
 
   test("a __proto__ variable stays a key", () => {
-    const environ = build(list(["__proto__", "x"]));
+    const environ = build(metaVariables(["__proto__", "x"]));
     expect(Object.getPrototypeOf(environ)).toBe(Object.prototype);
     expect(Object.getOwnPropertyDescriptor(environ, "__proto__")?.value).toBe("x");
   });
 });
 
 describe("HTTP_CONTENT_* aliases from a list", () => {
-  function list(...pairs: Array<[string, string]>): MetaVariableList {
-    const variables = new MetaVariableList();
-    for (const [name, value] of pairs) variables.add(name, value);
-    return variables;
-  }
-
   test.each([
     [
       "the last alias wins",
@@ -331,7 +308,7 @@ describe("HTTP_CONTENT_* aliases from a list", () => {
       "c/d",
     ],
   ] as Array<[string, Array<[string, string]>, string | undefined]>)("%s", (_, pairs, expected) => {
-    const environ = build(list(...pairs));
+    const environ = build(metaVariables(...pairs));
     expect(environ.CONTENT_TYPE).toBe(expected);
     expect("HTTP_CONTENT_TYPE" in environ).toBe(false);
   });

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "vitest";
-import { buildEnviron } from "../../src/core/environ.js";
 import { ContractError } from "../../src/core/errors.js";
 import { checkHeaderList, checkHeaders, checkStatus } from "../../src/core/headers.js";
 import { runApp } from "../../src/core/run.js";
 import type { Application, Headers, Sink } from "../../src/core/types.js";
+import { logTo, testEnviron } from "../helpers/environ.js";
 
 // Design §1 rule 6: a refused status or header never reaches the sink; the client gets the 500
 // page and tsgi.errors names what was refused.
@@ -26,21 +26,10 @@ async function run(app: Application) {
     end: () => {},
     abort: () => {},
   };
-  let log = "";
-  const environ = buildEnviron(
-    {},
-    {
-      source: null,
-      bodyWithoutLength: "none",
-      errors: { write: (text) => void (log += text), flush() {} },
-      signal: new AbortController().signal,
-      multithread: false,
-      multiprocess: false,
-      runOnce: true,
-    },
-  );
+  const log = { text: "" };
+  const environ = testEnviron({}, { errors: logTo(log) });
   const outcome = await runApp(app, environ, sink);
-  return { commits, body: Buffer.concat(written).toString("latin1"), log, outcome };
+  return { commits, body: Buffer.concat(written).toString("latin1"), log: log.text, outcome };
 }
 
 /** An app that starts its response with this status and these headers, then sends a body. */

@@ -1,6 +1,5 @@
 import { getEventListeners } from "node:events";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { buildEnviron } from "../../src/core/environ.js";
 import { badRequestApp } from "../../src/core/error-app.js";
 import { ClientGoneError, ContractError } from "../../src/core/errors.js";
 import { Response } from "../../src/core/response.js";
@@ -15,6 +14,7 @@ import type {
   StartResponse,
 } from "../../src/core/types.js";
 import { inject } from "../../src/testing/inject.js";
+import { logTo, testEnviron } from "../helpers/environ.js";
 
 // Design §1: the ten rules runApp enforces, each with its own tests.
 
@@ -66,21 +66,13 @@ async function run(
   options: { sink?: RecordingSink; method?: string; signal?: AbortSignal } = {},
 ): Promise<Run> {
   const sink = options.sink ?? new RecordingSink();
-  let log = "";
-  const environ = buildEnviron(
+  const log = { text: "" };
+  const environ = testEnviron(
     { REQUEST_METHOD: options.method ?? "GET", PATH_INFO: "/t" },
-    {
-      source: null,
-      bodyWithoutLength: "none",
-      errors: { write: (text) => void (log += text), flush() {} },
-      signal: options.signal ?? new AbortController().signal,
-      multithread: false,
-      multiprocess: false,
-      runOnce: true,
-    },
+    { errors: logTo(log), ...(options.signal && { signal: options.signal }) },
   );
   const outcome = await runApp(app, environ, sink);
-  return { outcome, sink, log };
+  return { outcome, sink, log: log.text };
 }
 
 const bytes = (text: string) => Buffer.from(text, "latin1");
@@ -856,20 +848,9 @@ describe("rule 10: errors", () => {
   });
 
   test("a custom error app that fails ends in abort", async () => {
-    let log = "";
+    const log = { text: "" };
     const sink = new RecordingSink();
-    const environ = buildEnviron(
-      {},
-      {
-        source: null,
-        bodyWithoutLength: "none",
-        errors: { write: (text) => void (log += text), flush() {} },
-        signal: new AbortController().signal,
-        multithread: false,
-        multiprocess: false,
-        runOnce: true,
-      },
-    );
+    const environ = testEnviron({}, { errors: logTo(log) });
     const outcome = await runApp(
       () => {
         throw new Error("first");
@@ -884,27 +865,21 @@ describe("rule 10: errors", () => {
     );
     expect(outcome.kind).toBe("broken");
     expect(sink.calls).toEqual(["abort"]);
-    expect(log).toContain("first");
-    expect(log).toContain("second");
+    expect(log.text).toContain("first");
+    expect(log.text).toContain("second");
   });
 
   test("an errors stream that throws does not take the request down", async () => {
     const sink = new RecordingSink();
-    const environ = buildEnviron(
+    const environ = testEnviron(
       {},
       {
-        source: null,
-        bodyWithoutLength: "none",
         errors: {
           write() {
             throw new Error("stderr closed");
           },
           flush() {},
         },
-        signal: new AbortController().signal,
-        multithread: false,
-        multiprocess: false,
-        runOnce: true,
       },
     );
     const outcome = await runApp(
@@ -998,18 +973,7 @@ describe("the same rules through inject()", () => {
 // and the general path takes over at the first pending promise.
 describe("runApp without pending promises", () => {
   function environFor(log: { text: string }) {
-    return buildEnviron(
-      { REQUEST_METHOD: "GET", PATH_INFO: "/t" },
-      {
-        source: null,
-        bodyWithoutLength: "none",
-        errors: { write: (text) => void (log.text += text), flush() {} },
-        signal: new AbortController().signal,
-        multithread: false,
-        multiprocess: false,
-        runOnce: true,
-      },
-    );
+    return testEnviron({ REQUEST_METHOD: "GET", PATH_INFO: "/t" }, { errors: logTo(log) });
   }
 
   test("an array body is sent and ended before runApp returns", async () => {
@@ -1160,18 +1124,7 @@ describe("an app error that carries an errno code is the app's error, not a clie
 });
 
 function environFor() {
-  return buildEnviron(
-    { REQUEST_METHOD: "GET" },
-    {
-      source: null,
-      bodyWithoutLength: "none",
-      errors: { write() {}, flush() {} },
-      signal: new AbortController().signal,
-      multithread: false,
-      multiprocess: false,
-      runOnce: false,
-    },
-  );
+  return testEnviron({ REQUEST_METHOD: "GET" }, { runOnce: false });
 }
 
 describe("write() after the response ended", () => {

@@ -1,5 +1,4 @@
 import { describe, expect, test } from "vitest";
-import { buildEnviron } from "../../src/core/environ.js";
 import type { Environ } from "../../src/core/types.js";
 import {
   applicationUrl,
@@ -10,18 +9,9 @@ import {
   toByteString,
   unquoteToBytes,
 } from "../../src/core/url.js";
+import { testEnviron } from "../helpers/environ.js";
 
-function environ(vars: Record<string, string>): Environ {
-  return buildEnviron(vars, {
-    source: null,
-    bodyWithoutLength: "none",
-    errors: { write() {}, flush() {} },
-    signal: new AbortController().signal,
-    multithread: false,
-    multiprocess: false,
-    runOnce: true,
-  });
-}
+const environ = (vars: Record<string, string>): Environ => testEnviron(vars);
 
 describe("byte strings", () => {
   test.each(["", "hello", "caf\u00e9", "\u65e5\u672c", "\u{1f600}", "a\u0000b"])(

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "vitest";
-import { buildEnviron } from "../../src/core/environ.js";
 import { ContractError } from "../../src/core/errors.js";
 import type { Application, Body, Environ, StartResponse } from "../../src/core/types.js";
 import { validator } from "../../src/middleware/validator.js";
 import { inject } from "../../src/testing/inject.js";
+import { testEnviron } from "../helpers/environ.js";
 
 const enc = new TextEncoder();
 
@@ -13,26 +13,15 @@ const okApp: Application = (_environ, start) => {
 };
 
 function goodEnviron(): Environ {
-  return buildEnviron(
-    {
-      REQUEST_METHOD: "GET",
-      SCRIPT_NAME: "",
-      PATH_INFO: "/",
-      QUERY_STRING: "",
-      SERVER_NAME: "localhost",
-      SERVER_PORT: "80",
-      SERVER_PROTOCOL: "HTTP/1.1",
-    },
-    {
-      source: null,
-      bodyWithoutLength: "none",
-      errors: { write() {}, flush() {} },
-      signal: new AbortController().signal,
-      multithread: false,
-      multiprocess: false,
-      runOnce: true,
-    },
-  );
+  return testEnviron({
+    REQUEST_METHOD: "GET",
+    SCRIPT_NAME: "",
+    PATH_INFO: "/",
+    QUERY_STRING: "",
+    SERVER_NAME: "localhost",
+    SERVER_PORT: "80",
+    SERVER_PROTOCOL: "HTTP/1.1",
+  });
 }
 
 const noopStart: StartResponse = () => async () => {};
