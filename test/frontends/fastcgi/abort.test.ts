@@ -33,10 +33,7 @@ describe("FastCGI aborts", () => {
     const { app, seen } = streamingApp();
     const { client } = await start(app);
     const c = await client();
-    const response = c.response(1);
-    c.begin(1);
-    c.params(1, cgiParams("/"));
-    c.stdin(1, new Uint8Array(0));
+    const response = c.request(1, cgiParams("/"));
     await c.nextRecord((r) => r.type === RecordType.STDOUT && r.content.length > 0);
     c.abort(1);
     const res = await response;
@@ -62,10 +59,7 @@ describe("FastCGI aborts", () => {
     };
     const { client } = await start(routed);
     const c = await client();
-    const first = c.response(1);
-    c.begin(1);
-    c.params(1, cgiParams("/stream"));
-    c.stdin(1, new Uint8Array(0));
+    const first = c.request(1, cgiParams("/stream"));
     await c.nextRecord((r) => r.type === RecordType.STDOUT && r.content.length > 0);
     c.abort(1);
     await first;
@@ -149,10 +143,7 @@ describe("FastCGI aborts", () => {
     };
     const { client } = await start(app);
     const c = await client();
-    const response = c.response(1);
-    c.begin(1);
-    c.params(1, cgiParams("/"));
-    c.stdin(1, new Uint8Array(0));
+    const response = c.request(1, cgiParams("/"));
     await waitFor(() => environ !== undefined, 2000, "the app to start");
     c.abort(1);
     await response;

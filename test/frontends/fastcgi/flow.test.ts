@@ -51,10 +51,7 @@ describe("flow control", () => {
     const { client } = await start(app);
     const c = await client();
     c.socket.pause(); // the kernel buffers fill, so the server's socket must hold bytes back
-    const response = c.response(1);
-    c.begin(1);
-    c.params(1, cgiParams("/"));
-    c.stdin(1, new Uint8Array(0));
+    const response = c.request(1, cgiParams("/"));
     await sleep(200);
     c.socket.resume();
     const { body } = await response;
@@ -81,10 +78,7 @@ describe("flow control", () => {
     const c = await client();
     c.keepStdout = false;
     c.socket.pause();
-    const response = c.response(1);
-    c.begin(1);
-    c.params(1, cgiParams("/"));
-    c.stdin(1, new Uint8Array(0));
+    const response = c.request(1, cgiParams("/"));
     await sleep(400);
     const whilePaused = yielded;
     await sleep(200);

@@ -224,10 +224,7 @@ describe("FastCGI responder", () => {
     expect((await second).protocolStatus).toBe(ProtocolStatus.OVERLOADED);
     release();
     await new Promise((r) => setTimeout(r, 20));
-    const third = c.response(3);
-    c.begin(3);
-    c.params(3, cgiParams("/"));
-    c.stdin(3, new Uint8Array(0));
+    const third = c.request(3, cgiParams("/"));
     expect((await third).status).toBe("200 OK");
   });
 
