@@ -13,12 +13,12 @@ import {
   type Backend,
   CLI,
   cliBuilt,
+  expectEchoed,
+  expectPatternDownload,
   FIXTURE_APP,
   fetchReply,
   json,
-  patternDigest,
   renderConfig,
-  sha256,
   startBackend,
 } from "../fixtures/fastcgi/harness.js";
 import { describeIntegration, freePort, need, tempDir, waitFor } from "../helpers/integration.js";
@@ -156,15 +156,7 @@ describeIntegration(
     });
 
     test("POST: a 1 MiB body with every byte value comes back exactly", async () => {
-      const body = allByteValues(1024 * 1024);
-      const reply = await fetchReply(lighttpd.port, "/app/upload", {
-        method: "POST",
-        headers: { "Content-Type": "application/octet-stream" },
-        body,
-      });
-      expect(reply.status).toBe(200);
-      expect(reply.body.length).toBe(body.length);
-      expect(reply.body.equals(body)).toBe(true);
+      await expectEchoed(lighttpd.port, "/app/upload", 1024 * 1024);
     });
 
     test("a chunked upload reaches the app buffered, with CONTENT_LENGTH", async () => {
@@ -180,11 +172,7 @@ describeIntegration(
     });
 
     test("an 8 MiB download arrives whole (SHA-256)", async () => {
-      const reply = await fetchReply(lighttpd.port, "/app/download?8");
-      expect(reply.status).toBe(200);
-      expect(reply.complete).toBe(true);
-      expect(reply.body.length).toBe(8 * 1024 * 1024);
-      expect(sha256(reply.body)).toBe(patternDigest(8));
+      await expectPatternDownload(lighttpd.port, "/app/download?8", 8);
     });
 
     test("an app that throws before its headers gives 500, the stack in lighttpd's log", async () => {
@@ -276,10 +264,7 @@ describeIntegration(
     });
 
     test("POST: a body reaches the spawned process", async () => {
-      const body = allByteValues(256 * 1024);
-      const reply = await fetchReply(lighttpd.port, "/upload", { method: "POST", body });
-      expect(reply.status).toBe(200);
-      expect(reply.body.equals(body)).toBe(true);
+      await expectEchoed(lighttpd.port, "/upload", 256 * 1024);
     });
 
     test("SIGTERM to lighttpd alone stops the tsgi processes it started", async () => {

@@ -9,15 +9,14 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
-  allByteValues,
   type Backend,
   cliBuilt,
+  expectEchoed,
+  expectPatternDownload,
   fetchReply,
   json,
-  patternDigest,
   ROOT,
   renderConfig,
-  sha256,
   startBackend,
 } from "../fixtures/fastcgi/harness.js";
 import { describeIntegration, freePort, need, tempDir, waitFor } from "../helpers/integration.js";
@@ -136,23 +135,11 @@ describeIntegration(
       });
 
       test("a 10 MiB upload with every byte value comes back exactly", async () => {
-        const body = allByteValues(10 * 1024 * 1024);
-        const reply = await fetchReply(s.nginx.port, "/upload", {
-          method: "POST",
-          headers: { "Content-Type": "application/octet-stream" },
-          body,
-        });
-        expect(reply.status).toBe(200);
-        expect(reply.body.length).toBe(body.length);
-        expect(reply.body.equals(body)).toBe(true);
+        await expectEchoed(s.nginx.port, "/upload", 10 * 1024 * 1024);
       });
 
       test("a 64 MiB download arrives whole (SHA-256)", async () => {
-        const reply = await fetchReply(s.nginx.port, "/download?64");
-        expect(reply.status).toBe(200);
-        expect(reply.complete).toBe(true);
-        expect(reply.body.length).toBe(64 * 1024 * 1024);
-        expect(sha256(reply.body)).toBe(patternDigest(64));
+        await expectPatternDownload(s.nginx.port, "/download?64", 64);
       });
 
       test("an app that throws before its headers gives 500", async () => {
