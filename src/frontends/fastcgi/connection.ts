@@ -45,6 +45,8 @@ export class FcgiConnection implements RequestHost {
   #closed = false;
   #paused = 0;
   #backedUp = false;
+  /** A request without FCGI_KEEP_CONN has been answered: close once the others are too. */
+  #closeWhenIdle = false;
   /**
    * Requests that borrowed PARAMS bytes from the chunk being handled (the first
    * #borrowingCount): they adopt them when it is done. A request whose PARAMS end in the chunk
@@ -184,7 +186,8 @@ export class FcgiConnection implements RequestHost {
 
   #refuse(id: number, keepConn: boolean, status: number): void {
     this.output.record(encodeEndRequest(id, 0, status));
-    if (!keepConn && this.#requests.size === 0) this.output.endAfterFlush();
+    if (!keepConn) this.#closeWhenIdle = true;
+    this.#endIfIdle();
   }
 
   // A flood of BEGIN_REQUESTs must not become a flood of log lines: one a second at most, which
@@ -353,9 +356,13 @@ export class FcgiConnection implements RequestHost {
     this.#requests.delete(request.id);
     this.#lastActive = this.ctx.clock;
     // §5.1: FCGI_KEEP_CONN clear -> the application closes the connection after the request.
-    if (honourKeepConn && !request.keepConn && this.#requests.size === 0) {
-      this.output.endAfterFlush();
-    }
+    // Requests multiplexed beside it are answered first, whatever their own flag says.
+    if (honourKeepConn && !request.keepConn) this.#closeWhenIdle = true;
+    this.#endIfIdle();
+  }
+
+  #endIfIdle(): void {
+    if (this.#closeWhenIdle && this.#requests.size === 0) this.output.endAfterFlush();
   }
 
   #cancelAll(): void {

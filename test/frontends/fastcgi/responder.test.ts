@@ -132,6 +132,22 @@ describe("FastCGI responder", () => {
     await c.closed;
   });
 
+  test("FCGI_KEEP_CONN clear beside a multiplexed request: closed once both are answered", async () => {
+    const { client } = await start(echo);
+    const c = await client();
+    const second = c.response(2);
+    c.begin(2);
+    c.params(2, cgiParams("/still-reading", { REQUEST_METHOD: "PUT" }));
+    c.stdin(2, text("part one, "));
+    const first = await c.request(1, cgiParams("/last"), { keepConn: false });
+    expect(first.body.toString()).toBe("GET /last 0\n");
+    expect(c.isClosed).toBe(false); // request 2 is still being sent
+    c.stdin(2, text("part two"));
+    c.stdin(2, new Uint8Array(0));
+    expect((await second).body.toString()).toBe("PUT /still-reading 18\npart one, part two");
+    await c.closed;
+  });
+
   test("multiplexing: 3 requests interleaved on one connection, each answered", async () => {
     const { client } = await start(echo);
     const c = await client();
