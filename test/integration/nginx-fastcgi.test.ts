@@ -175,6 +175,27 @@ describeIntegration(
       });
     });
 
+    describe("a backend restarted with SIGTERM mid-response", () => {
+      const s = useSite(async () => {
+        const backend = await tcpBackend();
+        const conf = site("nginx/tsgi-tcp.conf", [["127.0.0.1:9000", backend.address]]);
+        return { site: conf, backends: [backend] };
+      });
+
+      test("finishes the response in flight, whole, then exits 0", async () => {
+        const [backend] = s.backends;
+        const reply = fetchReply(s.nginx.port, "/trickle?20"); // 20 x 64 KiB over ~400 ms
+        await new Promise((r) => setTimeout(r, 100));
+        await backend.stop("SIGTERM");
+        expect(backend.child.exitCode).toBe(0);
+        const { status, body, complete } = await reply;
+        expect(status).toBe(200);
+        expect(complete).toBe(true);
+        expect(body.length).toBe(20 * 64 * 1024);
+        expect(backend.log()).toMatch(/shutting down: waiting up to 30000 ms for 1 request/);
+      });
+    });
+
     describe("nginx/tsgi-unix.conf: Unix socket backend", () => {
       const s = useSite(async (dir) => {
         const socket = join(dir, "app.sock");

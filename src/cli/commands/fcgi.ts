@@ -12,6 +12,7 @@ interface FcgiFlags {
   maxRequestsPerConn?: number;
   idleTimeout?: number;
   paramsTimeout?: number;
+  shutdownTimeout?: number;
 }
 
 /** `tsgi fcgi APP`: a FastCGI responder on --listen ADDR, or on the listening socket on fd 0. */
@@ -26,7 +27,7 @@ export function fcgiCommand(spec: string, flags: FcgiFlags): Promise<void> {
     idleTimeoutMs: flags.idleTimeout,
     paramsTimeoutMs: flags.paramsTimeout,
   };
-  return serveFastCgi(spec, flags.listen ?? { fd: 0 }, options);
+  return serveFastCgi(spec, flags.listen ?? { fd: 0 }, options, flags.shutdownTimeout);
 }
 
 function positive(value: string): number {
@@ -56,5 +57,10 @@ export function register(program: Command): void {
     .option("--max-requests-per-conn <N>", "active requests per connection (default 64)", positive)
     .option("--idle-timeout <MS>", "close an idle connection after MS (default 60000)", positive)
     .option("--params-timeout <MS>", "drop a request whose PARAMS stall (default 30000)", positive)
+    .option(
+      "--shutdown-timeout <MS>",
+      "on SIGTERM/SIGINT, let requests in flight finish for MS; a second signal aborts them (default 30000)",
+      positive,
+    )
     .action(fcgiCommand);
 }

@@ -1,7 +1,7 @@
 import { fstatSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
-import { createFastCgiServer } from "../../frontends/fastcgi/server.js";
+import { createFastCgiServer, DEFAULT_SHUTDOWN_GRACE_MS } from "../../frontends/fastcgi/server.js";
 import { loadApp } from "../load-app.js";
 
 /**
@@ -76,14 +76,17 @@ function procTable(file: string, inodeColumn: number, inode: string): string[] |
 }
 
 /**
- * Loads APP, serves it over FastCGI on `address` until SIGTERM/SIGINT (then closes and exits
- * 0), and prints `tsgi: FastCGI on ADDR` once listening. A listen failure (a live socket, a
- * port in use) is one line on stderr and exit code 1.
+ * Loads APP, serves it over FastCGI on `address` until SIGTERM/SIGINT, and prints
+ * `tsgi: FastCGI on ADDR` once listening. A listen failure (a live socket, a port in use) is one
+ * line on stderr and exit code 1. The first signal stops accepting and lets the requests in
+ * flight finish (up to `graceMs`), so a restart behind nginx cuts no response short; a second
+ * signal aborts them. Either way the process exits 0.
  */
 export async function serveFastCgi(
   spec: string,
   address: string | { fd: number },
   options: FastCgiOptions,
+  graceMs = DEFAULT_SHUTDOWN_GRACE_MS,
 ): Promise<void> {
   const app = await loadApp(spec);
   const server = createFastCgiServer(app, options);
@@ -99,16 +102,25 @@ export async function serveFastCgi(
     return;
   }
   process.stderr.write(`tsgi: FastCGI on ${server.address()}\n`);
-  const stop = () => {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
-    server.close().then(
+  const exit = (closed: Promise<void>) =>
+    closed.then(
       () => process.exit(0),
       () => process.exit(1),
     );
+  const now = () => {
+    process.off("SIGINT", now);
+    process.off("SIGTERM", now);
+    exit(server.close());
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  const graceful = () => {
+    process.off("SIGINT", graceful);
+    process.off("SIGTERM", graceful);
+    process.on("SIGINT", now);
+    process.on("SIGTERM", now);
+    exit(server.shutdown(graceMs));
+  };
+  process.on("SIGINT", graceful);
+  process.on("SIGTERM", graceful);
 }
 
 export function register(program: Command): void {

@@ -304,6 +304,16 @@ export class FcgiConnection implements RequestHost {
     socket.once("close", () => clearTimeout(cutOff));
   }
 
+  /**
+   * The process is shutting down: answer the requests in flight (and any the web server sends
+   * before it sees the close), then end the connection. An idle one ends now.
+   */
+  drain(): void {
+    if (this.#closed) return;
+    this.#closeWhenIdle = true;
+    this.#endIfIdle();
+  }
+
   pauseInput(): void {
     if (this.#paused++ === 0) this.#socket.pause();
   }

@@ -19,11 +19,19 @@ export interface FastCgiServer {
   listen(address?: string | { fd: number }): Promise<void>;
   /** Stops accepting, aborts the requests in flight, removes a Unix socket it created. */
   close(): Promise<void>;
+  /**
+   * Stops accepting and lets the requests in flight finish: each connection closes once it has
+   * none, and whatever is still running after `graceMs` is aborted as by `close()`. Resolves
+   * when every connection is closed.
+   */
+  shutdown(graceMs?: number): Promise<void>;
   /** Where it listens: `"127.0.0.1:9000"`, `"[::1]:9000"`, `"/run/app.sock"`. */
   address(): string;
 }
 
 const DEFAULT_SOCKET_MODE = 0o660;
+/** How long `shutdown()` waits for requests in flight by default. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 
 function stderrLog(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -123,6 +131,30 @@ class FastCgiResponder implements FastCgiServer {
   }
 
   close(): Promise<void> {
+    const closed = this.#stopListening();
+    this.#destroyAll();
+    return closed;
+  }
+
+  shutdown(graceMs = DEFAULT_SHUTDOWN_GRACE_MS): Promise<void> {
+    const closed = this.#stopListening();
+    // The sweeper stopped with the listener, and a draining connection still owes its params
+    // and idle timeouts: the grace period bounds them all.
+    const cutOff = setTimeout(() => this.#destroyAll(), graceMs);
+    cutOff.unref();
+    let inFlight = 0;
+    for (const connection of this.#connections) inFlight += connection.size;
+    if (inFlight > 0) {
+      this.#ctx.log(
+        `tsgi: fastcgi: shutting down: waiting up to ${graceMs} ms for ${inFlight} request(s) in flight`,
+      );
+    }
+    for (const connection of [...this.#connections]) connection.drain();
+    return closed.finally(() => clearTimeout(cutOff));
+  }
+
+  /** net.Server's close callback waits for every connection: resolves when the last is gone. */
+  #stopListening(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper);
     this.#sweeper = null;
     this.#where = null;
@@ -131,9 +163,12 @@ class FastCgiResponder implements FastCgiServer {
         this.#removeSocketFile();
         resolve();
       });
-      for (const connection of [...this.#connections]) connection.destroy();
       if (!this.#server.listening) this.#removeSocketFile();
     });
+  }
+
+  #destroyAll(): void {
+    for (const connection of [...this.#connections]) connection.destroy();
   }
 
   readonly #accept = (socket: Socket): void => {

@@ -56,6 +56,45 @@ describeIntegration(
       expect(child.stderrText().trim().split("\n")).toHaveLength(1);
     });
 
+    // A restart behind nginx (systemd, mod_fcgid, lighttpd all send SIGTERM) must not cut a
+    // response short: the request in flight here is still sending its body when the signal comes.
+    test("SIGTERM lets a request in flight finish, then exits 0; a second signal aborts", async () => {
+      const port = await freePort();
+      const child = tsgi(["fcgi", "examples/echo.mjs", "--listen", `127.0.0.1:${port}`]);
+      await listening(child);
+      const c = await FcgiClient.connect(`127.0.0.1:${port}`);
+      const response = c.response(1);
+      c.begin(1);
+      c.params(1, cgiParams("/up", { REQUEST_METHOD: "POST" }));
+      c.stdin(1, new TextEncoder().encode("abc"));
+      await new Promise((r) => setTimeout(r, 50));
+      const exit = exited(child);
+      child.kill("SIGTERM");
+      await new Promise((r) => setTimeout(r, 100));
+      expect(child.exitCode).toBe(null);
+      c.stdin(1, new TextEncoder().encode("def"));
+      c.stdin(1, new Uint8Array(0));
+      expect((await response).body.toString()).toMatch(/"body_length":6}\nabcdef$/);
+      expect(await exit).toBe(0);
+      expect(child.stderrText()).toMatch(/waiting up to 30000 ms for 1 request/);
+
+      const again = tsgi(["fcgi", "examples/echo.mjs", "--listen", `127.0.0.1:${port}`]);
+      await listening(again);
+      const d = await FcgiClient.connect(`127.0.0.1:${port}`);
+      const cut = d.response(1).then(
+        () => "answered",
+        (error: Error) => error.message,
+      );
+      d.begin(1);
+      d.params(1, cgiParams("/up", { REQUEST_METHOD: "POST" }));
+      await new Promise((r) => setTimeout(r, 50));
+      again.kill("SIGTERM");
+      await new Promise((r) => setTimeout(r, 50));
+      again.kill("SIGTERM");
+      expect(await exited(again)).toBe(0);
+      expect(await cut).toMatch(/closed before END_REQUEST/);
+    });
+
     test("tsgi run serves FastCGI on the listening socket it inherits as fd 0", async () => {
       const server: Server = createServer();
       await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
