@@ -64,6 +64,7 @@ export class FcgiConnection implements RequestHost {
     this.output = new Output(socket);
     socket.setNoDelay(true);
     socket.on("data", this.#onData);
+    socket.on("end", this.#onEnd);
     socket.on("error", this.#onError);
     socket.on("close", this.#onClose);
   }
@@ -349,16 +350,21 @@ export class FcgiConnection implements RequestHost {
       if (now - this.#lastActive >= idleTimeoutMs) this.destroy();
       return;
     }
-    for (const request of this.#requests.values()) {
+    for (const request of [...this.#requests.values()]) {
       if (request.phase !== "params" || now - request.began < paramsTimeoutMs) continue;
       this.ctx.log(
         `tsgi: fastcgi connection ${this.label}: request ${request.id}: PARAMS not complete after ${paramsTimeoutMs} ms (paramsTimeoutMs); dropped`,
       );
-      request.cancel(new ClientGoneError(`request ${request.id} timed out in PARAMS`));
-      this.output.record(encodeEndRequest(request.id, 1, ProtocolStatus.REQUEST_COMPLETE));
-      this.#forget(request, false);
+      this.#drop(request, new ClientGoneError(`request ${request.id} timed out in PARAMS`));
     }
     if (this.#requests.size === 0) this.output.endAfterFlush();
+  }
+
+  /** A request that can never get its input: it ends with END_REQUEST(appStatus 1). */
+  #drop(request: FcgiRequest, reason: ClientGoneError): void {
+    request.cancel(reason);
+    this.output.record(encodeEndRequest(request.id, 1, ProtocolStatus.REQUEST_COMPLETE));
+    this.#forget(request, false);
   }
 
   #forget(request: FcgiRequest, honourKeepConn = true): void {
@@ -383,6 +389,23 @@ export class FcgiConnection implements RequestHost {
       this.#forget(request, false);
     }
   }
+
+  /**
+   * The web server shut down its sending side (FIN) and may still read, so requests with all
+   * their input are answered before the connection ends. One still owed PARAMS or STDIN can
+   * never get them: it ends as if aborted. A peer that closed outright looks the same until a
+   * write fails; that write's error ends the rest.
+   */
+  readonly #onEnd = (): void => {
+    if (this.#closed) return;
+    for (const request of [...this.#requests.values()]) {
+      if (!request.awaitingInput) continue;
+      const why = `FastCGI connection ${this.label} closed its side before request ${request.id}'s input ended`;
+      this.#drop(request, new ClientGoneError(why));
+    }
+    this.#closeWhenIdle = true;
+    this.#endIfIdle();
+  };
 
   readonly #onError = (error: Error): void => {
     // ECONNRESET/EPIPE: the web server went away; 'close' follows and aborts what is left.

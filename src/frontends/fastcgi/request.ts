@@ -165,6 +165,11 @@ export class FcgiRequest implements Sink, StderrTarget {
     else this.#stdin?.push(content);
   }
 
+  /** Whether the web server still owes this request PARAMS or STDIN records. */
+  get awaitingInput(): boolean {
+    return this.phase === "params" || (this.phase === "running" && this.#stdin?.open === true);
+  }
+
   /** ABORT_REQUEST or a lost connection: fire tsgi.signal; the sink writes nothing more. */
   cancel(reason: unknown): void {
     if (this.phase === "done") return;

@@ -72,7 +72,8 @@ class FastCgiResponder implements FastCgiServer {
     };
     this.#socketMode = options.socketMode ?? DEFAULT_SOCKET_MODE;
     this.#allowed = parseWebServerAddrs(process.env.FCGI_WEB_SERVER_ADDRS, log);
-    this.#server = createServer(this.#accept);
+    // A web server may shut down its sending side after a request and still read the answer.
+    this.#server = createServer({ allowHalfOpen: true }, this.#accept);
     this.#server.on("error", (error) => log(`tsgi: fastcgi: server error: ${error.message}`));
   }
 

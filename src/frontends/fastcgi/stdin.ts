@@ -68,6 +68,11 @@ export class StdinQueue implements AsyncIterator<Uint8Array> {
     this.release();
   }
 
+  /** Whether more STDIN may come: the empty record has not arrived and nothing failed. */
+  get open(): boolean {
+    return !this.#ended && this.#failure === null;
+  }
+
   /** Drops what is unread (the request is over) and lets the connection read again. */
   release(): void {
     this.#chunks = [];

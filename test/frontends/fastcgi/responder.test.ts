@@ -13,7 +13,7 @@ import {
 } from "../../../src/protocol/fastcgi.js";
 import { cgiParams } from "../../helpers/fastcgi-client.js";
 import { record } from "../../helpers/fastcgi-records.js";
-import { echo, hello, start, text } from "./setup.js";
+import { echo, hello, sleep, start, text } from "./setup.js";
 
 describe("FastCGI responder", () => {
   test("hello world: exact STDOUT bytes, END_REQUEST(0, REQUEST_COMPLETE), one write", async () => {
@@ -146,6 +146,57 @@ describe("FastCGI responder", () => {
     c.stdin(2, new Uint8Array(0));
     expect((await second).body.toString()).toBe("PUT /still-reading 18\npart one, part two");
     await c.closed;
+  });
+
+  describe("a web server that shuts down its sending side (half-close)", () => {
+    const slow: Application = async (environ, startResponse) => {
+      await sleep(50);
+      startResponse("200 OK", [["Content-Type", "text/plain"]]);
+      return [text(`late answer to ${environ.PATH_INFO}`)];
+    };
+
+    test("a complete request is still answered, then the connection closes", async () => {
+      const { client } = await start(slow);
+      const c = await client();
+      const response = c.request(1, cgiParams("/a"));
+      c.socket.end();
+      const res = await response;
+      expect(res.body.toString()).toBe("late answer to /a");
+      expect(res.protocolStatus).toBe(ProtocolStatus.REQUEST_COMPLETE);
+      await c.closed;
+    });
+
+    test("a request still in PARAMS ends with END_REQUEST(1); an idle connection closes", async () => {
+      const { client } = await start(slow);
+      const c = await client();
+      const response = c.response(1);
+      c.begin(1);
+      c.send(encodeRecord(RecordType.PARAMS, 1, encodePairs([["PATH_INFO", "/x"]])));
+      c.socket.end();
+      const res = await response;
+      expect(res.appStatus).toBe(1);
+      expect(res.stdout.length).toBe(0);
+      await c.closed;
+    });
+
+    test("a request whose STDIN is cut short ends as aborted; a complete one is answered", async () => {
+      const { client, logs } = await start(echo);
+      const c = await client();
+      const cut = c.response(1);
+      c.begin(1);
+      c.params(1, cgiParams("/cut", { REQUEST_METHOD: "POST" }));
+      c.stdin(1, text("half"));
+      const whole = c.request(2, cgiParams("/whole", { REQUEST_METHOD: "POST" }), {
+        body: text("all of it"),
+      });
+      c.socket.end();
+      expect((await whole).body.toString()).toBe("POST /whole 9\nall of it");
+      const res = await cut;
+      expect(res.appStatus).toBe(1);
+      expect(res.stdout.length).toBe(0);
+      await c.closed;
+      expect(logs).toEqual([]);
+    });
   });
 
   test("multiplexing: 3 requests interleaved on one connection, each answered", async () => {
