@@ -47,6 +47,8 @@ export class FcgiConnection implements RequestHost {
   #backedUp = false;
   /** A request without FCGI_KEEP_CONN has been answered: close once the others are too. */
   #closeWhenIdle = false;
+  /** A response broke: the connection closes without its END_REQUEST, after the others. */
+  #broken = false;
   /**
    * Requests that borrowed PARAMS bytes from the chunk being handled (the first
    * #borrowingCount): they adopt them when it is done. A request whose PARAMS end in the chunk
@@ -170,7 +172,9 @@ export class FcgiConnection implements RequestHost {
     }
     // §6: only the RESPONDER role is implemented.
     const { maxReqs, maxRequestsPerConn } = this.ctx.limits;
-    if (begin.role !== Role.RESPONDER) {
+    if (this.#broken) {
+      this.#overloaded(id, begin.keepConn, "this connection closes after a broken response");
+    } else if (begin.role !== Role.RESPONDER) {
       this.#refuse(id, begin.keepConn, ProtocolStatus.UNKNOWN_ROLE);
     } else if (this.ctx.active >= maxReqs) {
       this.#overloaded(id, begin.keepConn, `maxReqs ${maxReqs} requests active`);
@@ -278,14 +282,23 @@ export class FcgiConnection implements RequestHost {
     this.#forget(request);
   }
 
+  /**
+   * Design §1 rule 10: a response that broke after its headers must not look complete, and
+   * FastCGI's only way to say so is to close the connection without its END_REQUEST. Requests
+   * multiplexed beside it are independent (§3.3): they are answered first, and the web server
+   * gets no new ones on this connection meanwhile.
+   */
   breakConnection(request: FcgiRequest, error: unknown): void {
     const why = error instanceof Error ? error.message : String(error);
-    this.ctx.log(
-      `tsgi: fastcgi connection ${this.label}: request ${request.id} broke after its headers were sent (${why}); closing without END_REQUEST`,
-    );
     this.#forget(request, false);
-    this.output.flush();
-    this.#closeAfterWrites();
+    const others = this.#requests.size;
+    const when = others === 0 ? "" : ` once the ${others} other request(s) on it are answered`;
+    this.ctx.log(
+      `tsgi: fastcgi connection ${this.label}: request ${request.id} broke after its headers were sent (${why}); closing without END_REQUEST${when}`,
+    );
+    this.#broken = true;
+    this.#closeWhenIdle = true;
+    this.#endIfIdle();
   }
 
   /**
@@ -378,7 +391,13 @@ export class FcgiConnection implements RequestHost {
   }
 
   #endIfIdle(): void {
-    if (this.#closeWhenIdle && this.#requests.size === 0) this.output.endAfterFlush();
+    if (!this.#closeWhenIdle || this.#requests.size > 0) return;
+    if (!this.#broken) {
+      this.output.endAfterFlush();
+      return;
+    }
+    this.output.flush();
+    this.#closeAfterWrites();
   }
 
   #cancelAll(): void {

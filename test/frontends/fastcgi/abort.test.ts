@@ -181,6 +181,38 @@ describe("FastCGI aborts", () => {
     expect(logs.join("\n")).toMatch(/request 1 broke after its headers/);
   });
 
+  test("a break beside multiplexed requests: they are answered, then the connection closes", async () => {
+    const app: Application = (environ, startResponse) => {
+      startResponse("200 OK", [["Content-Type", "text/plain"]]);
+      const breaks = environ.PATH_INFO === "/break";
+      return (async function* () {
+        for (let i = 0; i < 5; i++) {
+          yield text(`${environ.PATH_INFO} ${i}\n`);
+          await sleep(10);
+          if (breaks) throw new Error("late failure");
+        }
+      })();
+    };
+    const { client, logs } = await start(app);
+    const c = await client();
+    const sibling = c.request(1, cgiParams("/sibling"));
+    const broken = c.request(2, cgiParams("/break")).then(
+      () => "answered",
+      (error: Error) => error.message,
+    );
+    await waitFor(() => /request 2 broke/.test(logs.join("\n")), 2000, "the break");
+    expect(logs.join("\n")).toMatch(/once the 1 other request\(s\) on it are answered/);
+    const late = c.request(3, cgiParams("/late"));
+    expect((await late).protocolStatus).toBe(ProtocolStatus.OVERLOADED);
+    const res = await sibling;
+    expect(res.body.toString()).toBe(
+      "/sibling 0\n/sibling 1\n/sibling 2\n/sibling 3\n/sibling 4\n",
+    );
+    expect(res.protocolStatus).toBe(ProtocolStatus.REQUEST_COMPLETE);
+    expect(await broken).toMatch(/closed before END_REQUEST for request 2/);
+    await c.closed;
+  });
+
   /** An app that streams "partial", writes `lines` KiB lines to tsgi.errors, then fails. */
   function noisyFailure(lines: number): Application {
     const line = `${"e".repeat(1023)}\n`;
