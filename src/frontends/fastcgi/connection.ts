@@ -333,7 +333,11 @@ export class FcgiConnection implements RequestHost {
   }
 
   resumeInput(): void {
-    if (--this.#paused === 0 && !this.#closed) this.#socket.resume();
+    if (--this.#paused === 0 && !this.#closed) {
+      // Time spent paused was ours, not the web server's: its idle clock starts now.
+      this.#lastActive = this.ctx.clock;
+      this.#socket.resume();
+    }
   }
 
   // --- lifetime ---------------------------------------------------------------------------
@@ -363,14 +367,25 @@ export class FcgiConnection implements RequestHost {
       if (now - this.#lastActive >= idleTimeoutMs) this.destroy();
       return;
     }
+    // A web server that went quiet while a request waits for its STDIN is an idle connection
+    // too; one we stopped reading (backpressure) is not.
+    const silent = this.#paused === 0 && now - this.#lastActive >= idleTimeoutMs;
     for (const request of [...this.#requests.values()]) {
-      if (request.phase !== "params" || now - request.began < paramsTimeoutMs) continue;
-      this.ctx.log(
-        `tsgi: fastcgi connection ${this.label}: request ${request.id}: PARAMS not complete after ${paramsTimeoutMs} ms (paramsTimeoutMs); dropped`,
-      );
-      this.#drop(request, new ClientGoneError(`request ${request.id} timed out in PARAMS`));
+      if (request.phase === "params" && now - request.began >= paramsTimeoutMs) {
+        this.#timedOut(
+          request,
+          `PARAMS not complete after ${paramsTimeoutMs} ms (paramsTimeoutMs)`,
+        );
+      } else if (silent && request.awaitingInput) {
+        this.#timedOut(request, `no STDIN for ${idleTimeoutMs} ms (idleTimeoutMs)`);
+      }
     }
     if (this.#requests.size === 0) this.output.endAfterFlush();
+  }
+
+  #timedOut(request: FcgiRequest, why: string): void {
+    this.ctx.log(`tsgi: fastcgi connection ${this.label}: request ${request.id}: ${why}; dropped`);
+    this.#drop(request, new ClientGoneError(`request ${request.id}: ${why}`));
   }
 
   /** A request that can never get its input: it ends with END_REQUEST(appStatus 1). */

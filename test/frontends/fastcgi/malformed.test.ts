@@ -171,6 +171,44 @@ describe("malformed input closes that connection only", () => {
     await c.closed; // nothing else was active on it
   });
 
+  test("a request whose STDIN stops coming is dropped after idleTimeoutMs", async () => {
+    let reason: unknown;
+    const reader: Application = async (environ, startResponse) => {
+      environ["tsgi.signal"].addEventListener("abort", () => {
+        reason = environ["tsgi.signal"].reason;
+      });
+      const body = await environ["tsgi.input"].read();
+      startResponse("200 OK", [["Content-Type", "text/plain"]]);
+      return [body];
+    };
+    const { client, logs } = await start(reader, { idleTimeoutMs: 150 });
+    const c = await client();
+    const dropped = c.response(5);
+    c.begin(5);
+    c.params(5, cgiParams("/", { REQUEST_METHOD: "POST", CONTENT_LENGTH: "10" }));
+    c.stdin(5, text("abc"));
+    const res = await dropped;
+    expect(res.appStatus).toBe(1);
+    expect(res.stdout.length).toBe(0);
+    expect(logs.join("\n")).toMatch(/request 5: no STDIN for 150 ms \(idleTimeoutMs\); dropped/);
+    expect(String(reason)).toMatch(/no STDIN/);
+  });
+
+  test("an upload held back because the app reads slowly is not idle", async () => {
+    const slowReader: Application = async (environ, startResponse) => {
+      await sleep(400); // the connection stops reading meanwhile: the body is past the mark
+      const body = await environ["tsgi.input"].read();
+      startResponse("200 OK", [["Content-Type", "text/plain"]]);
+      return [text(String(body.length))];
+    };
+    const { client, logs } = await start(slowReader, { idleTimeoutMs: 100 });
+    const c = await client();
+    const body = new Uint8Array(4 * 1024 * 1024);
+    const res = await c.request(1, cgiParams("/", { REQUEST_METHOD: "POST" }), { body });
+    expect(res.body.toString()).toBe(String(body.length));
+    expect(logs).toEqual([]);
+  });
+
   test("a connection that stays idle is closed after idleTimeoutMs", async () => {
     const { client } = await start(slowApp().app, { idleTimeoutMs: 100 });
     const c = await client();
