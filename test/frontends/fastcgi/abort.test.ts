@@ -182,14 +182,18 @@ describe("FastCGI aborts", () => {
   });
 
   test("a break beside multiplexed requests: they are answered, then the connection closes", async () => {
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
     const app: Application = (environ, startResponse) => {
       startResponse("200 OK", [["Content-Type", "text/plain"]]);
       const breaks = environ.PATH_INFO === "/break";
       return (async function* () {
         for (let i = 0; i < 5; i++) {
           yield text(`${environ.PATH_INFO} ${i}\n`);
-          await sleep(10);
           if (breaks) throw new Error("late failure");
+          if (i === 0) await gate; // the sibling is still running while the test looks
         }
       })();
     };
@@ -204,6 +208,8 @@ describe("FastCGI aborts", () => {
     expect(logs.join("\n")).toMatch(/once the 1 other request\(s\) on it are answered/);
     const late = c.request(3, cgiParams("/late"));
     expect((await late).protocolStatus).toBe(ProtocolStatus.OVERLOADED);
+    expect(c.isClosed).toBe(false);
+    open();
     const res = await sibling;
     expect(res.body.toString()).toBe(
       "/sibling 0\n/sibling 1\n/sibling 2\n/sibling 3\n/sibling 4\n",

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { afterEach, expect, test } from "vitest";
+import { FCGI_MPXS_CONNS } from "../../../src/protocol/fastcgi.js";
 import { cgiParams, FcgiClient } from "../../helpers/fastcgi-client.js";
 import { describeIntegration, freePort, need } from "../../helpers/integration.js";
 
@@ -67,7 +68,7 @@ describeIntegration(
       c.begin(1);
       c.params(1, cgiParams("/up", { REQUEST_METHOD: "POST" }));
       c.stdin(1, new TextEncoder().encode("abc"));
-      await new Promise((r) => setTimeout(r, 50));
+      await c.getValues([FCGI_MPXS_CONNS]); // answered in order: request 1 has begun
       const exit = exited(child);
       child.kill("SIGTERM");
       await new Promise((r) => setTimeout(r, 100));
@@ -87,7 +88,7 @@ describeIntegration(
       );
       d.begin(1);
       d.params(1, cgiParams("/up", { REQUEST_METHOD: "POST" }));
-      await new Promise((r) => setTimeout(r, 50));
+      await d.getValues([FCGI_MPXS_CONNS]);
       again.kill("SIGTERM");
       await new Promise((r) => setTimeout(r, 50));
       again.kill("SIGTERM");

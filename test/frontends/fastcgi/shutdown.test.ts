@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import { describe, expect, test } from "vitest";
 import { ClientGoneError } from "../../../src/core/errors.js";
-import { ProtocolStatus } from "../../../src/protocol/fastcgi.js";
+import { FCGI_MPXS_CONNS, ProtocolStatus } from "../../../src/protocol/fastcgi.js";
 import { cgiParams, type FcgiClient } from "../../helpers/fastcgi-client.js";
 import { waitFor } from "../../helpers/integration.js";
 import { echo, sleep, start, text } from "./setup.js";
@@ -18,21 +18,25 @@ function tryConnect(address: string): Promise<string> {
   });
 }
 
-/** Sends request `id` to the echo app up to the middle of its body: it stays in flight. */
-function halfSent(c: FcgiClient, id: number) {
+/**
+ * Sends request `id` to the echo app up to the middle of its body: it stays in flight. The
+ * server handles records in order, so once a GET_VALUES sent after it is answered, the request
+ * has begun there.
+ */
+async function halfSent(c: FcgiClient, id: number) {
   const response = c.response(id);
   c.begin(id);
   c.params(id, cgiParams(`/r${id}`, { REQUEST_METHOD: "POST" }));
   c.stdin(id, text("first half, "));
-  return response;
+  await c.getValues([FCGI_MPXS_CONNS]);
+  return { response };
 }
 
 describe("FastCGI shutdown(graceMs)", () => {
   test("a request in flight is answered in full; then its connection closes and shutdown resolves", async () => {
     const { server, address, client, logs } = await start(echo);
     const c = await client();
-    const response = halfSent(c, 1);
-    await sleep(20); // the request has begun on the server
+    const { response } = await halfSent(c, 1);
     let resolved = false;
     const done = server.shutdown(5000).then(() => {
       resolved = true;
@@ -63,8 +67,7 @@ describe("FastCGI shutdown(graceMs)", () => {
   test("a request the web server sends on a draining connection before it closes is answered", async () => {
     const { server, client } = await start(echo);
     const c = await client();
-    const first = halfSent(c, 1);
-    await sleep(20);
+    const { response: first } = await halfSent(c, 1);
     const done = server.shutdown(5000);
     const second = c.request(2, cgiParams("/late"));
     expect((await second).body.toString()).toBe("GET /late 0\n");
