@@ -150,11 +150,13 @@ export class FcgiConnection implements RequestHost {
   }
 
   // §4.1: answer exactly the variables asked for, with our limits; unknown names are omitted.
+  // FCGI_MAX_REQS is what a web server can count on over this connection: a multiplexing one
+  // that sized itself by maxReqs alone would be refused past maxRequestsPerConn.
   #getValues(content: Uint8Array): void {
-    const { maxConns, maxReqs } = this.ctx.limits;
+    const { maxConns, maxReqs, maxRequestsPerConn } = this.ctx.limits;
     const known: Record<string, string> = {
       [FCGI_MAX_CONNS]: String(maxConns),
-      [FCGI_MAX_REQS]: String(maxReqs),
+      [FCGI_MAX_REQS]: String(Math.min(maxReqs, maxRequestsPerConn)),
       [FCGI_MPXS_CONNS]: "1",
     };
     const answer: Array<[string, string]> = [];

@@ -224,6 +224,13 @@ describe("FastCGI responder", () => {
     expect(await c.getValues(["X"])).toEqual([]);
   });
 
+  test("GET_VALUES: FCGI_MAX_REQS is what one connection can count on", async () => {
+    const perConn = await (await start(hello, { maxReqs: 100, maxRequestsPerConn: 4 })).client();
+    expect(await perConn.getValues([FCGI_MAX_REQS])).toEqual([[FCGI_MAX_REQS, "4"]]);
+    const total = await (await start(hello, { maxReqs: 3, maxRequestsPerConn: 4 })).client();
+    expect(await total.getValues([FCGI_MAX_REQS])).toEqual([[FCGI_MAX_REQS, "3"]]);
+  });
+
   test("an unknown management record type gets UNKNOWN_TYPE; the connection stays", async () => {
     const { client } = await start(hello);
     const c = await client();
