@@ -526,25 +526,35 @@ class PairCursor {
     this.#cache = cache;
   }
 
-  /** Reads the next pair into `name` and `value`; false at the end of the data. */
+  /**
+   * Reads the next pair into `name` and `value`; false at the end of the data. §3.4 lets a
+   * name be empty, but no variable is called "": such a pair is well-formed and skipped, as
+   * §4.1 leaves out a name the application does not know.
+   */
   next(): boolean {
-    const start = this.#pos;
-    if (start >= this.#bytes.length) return false;
-    const nameLength = this.#readLength(start, "name");
-    const valueLength = this.#readLength(start, "value");
-    const need = nameLength + valueLength;
-    const left = this.#bytes.length - this.#pos;
-    if (need > left) {
-      throw this.#fail(start, `overruns its data (needs ${need} bytes, ${left} left)`);
+    for (;;) {
+      const start = this.#pos;
+      if (start >= this.#bytes.length) return false;
+      const nameLength = this.#readLength(start, "name");
+      const valueLength = this.#readLength(start, "value");
+      const need = nameLength + valueLength;
+      const left = this.#bytes.length - this.#pos;
+      if (need > left) {
+        throw this.#fail(start, `overruns its data (needs ${need} bytes, ${left} left)`);
+      }
+      const nameEnd = this.#pos + nameLength;
+      const valueEnd = nameEnd + valueLength;
+      if (nameLength === 0) {
+        this.#pos = valueEnd;
+        continue;
+      }
+      const slot = 2 * this.#index;
+      this.name = this.#name(start, this.#pos, nameEnd, slot);
+      this.value = this.#value(nameEnd, valueEnd, slot + 1);
+      this.#pos = valueEnd;
+      this.#index++;
+      return true;
     }
-    const nameEnd = this.#pos + nameLength;
-    const valueEnd = nameEnd + valueLength;
-    const slot = 2 * this.#index;
-    this.name = this.#name(start, this.#pos, nameEnd, slot);
-    this.value = this.#value(nameEnd, valueEnd, slot + 1);
-    this.#pos = valueEnd;
-    this.#index++;
-    return true;
   }
 
   // A name from the cache was checked before it was kept: only a new one needs #checkName.
@@ -589,7 +599,6 @@ class PairCursor {
   }
 
   #checkName(start: number, name: string): void {
-    if (name.length === 0) throw this.#fail(start, "has an empty name");
     if (name.includes("\0")) {
       throw this.#fail(start, `has a NUL byte in its name ${JSON.stringify(name.slice(0, 64))}`);
     }
