@@ -197,20 +197,11 @@ export class FcgiConnection implements RequestHost {
     this.#endIfIdle();
   }
 
-  // A flood of BEGIN_REQUESTs must not become a flood of log lines: one a second at most, which
-  // counts the refusals it did not log.
   #overloaded(id: number, keepConn: boolean, why: string): void {
     this.#refuse(id, keepConn, ProtocolStatus.OVERLOADED);
-    const log = this.ctx.overloadLog;
-    if (this.ctx.clock - log.at < 1000) {
-      log.unlogged++;
-      return;
-    }
-    const more = log.unlogged > 0 ? ` (and ${log.unlogged} more since the last such line)` : "";
-    log.at = this.ctx.clock;
-    log.unlogged = 0;
-    this.ctx.log(
-      `tsgi: fastcgi connection ${this.label}: request ${id} refused with FCGI_OVERLOADED: ${why}${more}`,
+    this.ctx.overloadLog.line(
+      this.ctx.clock,
+      `tsgi: fastcgi connection ${this.label}: request ${id} refused with FCGI_OVERLOADED: ${why}`,
     );
   }
 

@@ -1,5 +1,6 @@
 import type { Application } from "../../core/types.js";
 import type { FastCgiLimits } from "./limits.js";
+import type { ThrottledLog } from "./throttled-log.js";
 
 /** What every connection of one server shares. */
 export interface ServerContext {
@@ -11,8 +12,8 @@ export interface ServerContext {
   active: number;
   /** A coarse clock in ms, advanced by the server's sweep: timeouts need no timer per request. */
   clock: number;
-  /** When an FCGI_OVERLOADED refusal was last logged, and how many went unlogged since. */
-  readonly overloadLog: { at: number; unlogged: number };
+  /** FCGI_OVERLOADED refusals: a flood of BEGIN_REQUESTs is not a flood of lines. */
+  readonly overloadLog: ThrottledLog;
   /** For a promise that should never reject: logs instead of crashing the process. */
   readonly unexpected: (error: unknown) => void;
 }

@@ -10,6 +10,7 @@ import {
 import { FcgiConnection, peerLabel } from "./connection.js";
 import type { ServerContext } from "./context.js";
 import { type FastCgiOptions, resolveLimits } from "./limits.js";
+import { ThrottledLog } from "./throttled-log.js";
 import { clearStaleSocket } from "./unix-socket.js";
 
 export type { FastCgiOptions } from "./limits.js";
@@ -58,6 +59,7 @@ class FastCgiResponder implements FastCgiServer {
   #where: ListenAddress | null = null;
   #unixPath: string | null = null;
   #sweeper: NodeJS.Timeout | null = null;
+  readonly #refusedLog: ThrottledLog;
 
   constructor(app: Application, options: FastCgiOptions) {
     const log = options.log ?? stderrLog;
@@ -67,9 +69,10 @@ class FastCgiResponder implements FastCgiServer {
       log,
       active: 0,
       clock: Date.now(),
-      overloadLog: { at: Number.NEGATIVE_INFINITY, unlogged: 0 },
+      overloadLog: new ThrottledLog(log),
       unexpected: (error) => log(`tsgi: fastcgi: unexpected error: ${describeError(error)}`),
     };
+    this.#refusedLog = new ThrottledLog(log);
     this.#socketMode = options.socketMode ?? DEFAULT_SOCKET_MODE;
     this.#allowed = parseWebServerAddrs(process.env.FCGI_WEB_SERVER_ADDRS, log);
     // A web server may shut down its sending side after a request and still read the answer.
@@ -186,7 +189,10 @@ class FastCgiResponder implements FastCgiServer {
   };
 
   #refuse(socket: Socket, why: string): void {
-    this.#ctx.log(`tsgi: fastcgi: refused connection from ${peerLabel(socket)}: ${why}`);
+    this.#refusedLog.line(
+      Date.now(),
+      `tsgi: fastcgi: refused connection from ${peerLabel(socket)}: ${why}`,
+    );
     socket.on("error", noop);
     socket.destroy();
   }
