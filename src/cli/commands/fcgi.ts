@@ -55,7 +55,11 @@ export function register(program: Command): void {
     .option("--max-params-bytes <N>", "PARAMS bytes per request (default 1048576)", positive)
     .option("--max-params-pairs <N>", "PARAMS pairs per request (default 2000)", positive)
     .option("--max-requests-per-conn <N>", "active requests per connection (default 64)", positive)
-    .option("--idle-timeout <MS>", "close an idle connection after MS (default 60000)", positive)
+    .option(
+      "--idle-timeout <MS>",
+      "close an idle connection, or drop a request whose STDIN stalls, after MS (default 60000)",
+      positive,
+    )
     .option("--params-timeout <MS>", "drop a request whose PARAMS stall (default 30000)", positive)
     .option(
       "--shutdown-timeout <MS>",

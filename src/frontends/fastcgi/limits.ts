@@ -15,7 +15,10 @@ export interface FastCgiOptions {
   maxParamsPairs?: number;
   /** Active requests on one connection (including ones still sending PARAMS). */
   maxRequestsPerConn?: number;
-  /** A connection with no active request that sends nothing for this long is closed. */
+  /**
+   * A connection with no active request that sends nothing for this long is closed; one whose
+   * requests wait for STDIN that does not come has those requests dropped.
+   */
   idleTimeoutMs?: number;
   /** A request whose PARAMS have not ended this long after BEGIN_REQUEST is dropped. */
   paramsTimeoutMs?: number;
