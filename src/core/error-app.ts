@@ -1,19 +1,5 @@
 import type { Application } from "./types.js";
 
-const PAGE = new TextEncoder().encode("Internal Server Error\n");
-
-/**
- * The 500 page, itself an application so it goes through the same checks as any other. It
- * never shows the error: the stack goes to `tsgi.errors`, not to the client.
- */
-export const errorApp: Application = (_environ, startResponse) => {
-  startResponse("500 Internal Server Error", [
-    ["Content-Type", "text/plain; charset=utf-8"],
-    ["Content-Length", String(PAGE.length)],
-  ]);
-  return [PAGE];
-};
-
 /** A page the gateway answers with itself, when no app runs: status, headers and body. */
 export interface GatewayPage {
   status: string;
@@ -48,9 +34,18 @@ export function badRequestPage(reason?: string): GatewayPage {
   return gatewayPage("400 Bad Request", reason);
 }
 
+/** A fixed page as an application, so it goes through the same checks as any other. */
+function pageApp(page: GatewayPage): Application {
+  return (_environ, startResponse) => {
+    startResponse(page.status, page.headers);
+    return [page.body];
+  };
+}
+
+/**
+ * The 500 page. It never shows the error: the stack goes to `tsgi.errors`, not to the client.
+ */
+export const errorApp: Application = pageApp(gatewayPage("500 Internal Server Error"));
+
 /** The 400 page as an application, for a front-end that runs it through the core. */
-export const badRequestApp: Application = (_environ, startResponse) => {
-  const page = badRequestPage();
-  startResponse(page.status, page.headers);
-  return [page.body];
-};
+export const badRequestApp: Application = pageApp(badRequestPage());
