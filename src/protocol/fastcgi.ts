@@ -549,32 +549,26 @@ class PairCursor {
         continue;
       }
       const slot = 2 * this.#index;
-      this.name = this.#name(start, this.#pos, nameEnd, slot);
-      this.value = this.#value(nameEnd, valueEnd, slot + 1);
+      this.name = this.#string(this.#pos, nameEnd, slot, start);
+      this.value = this.#string(nameEnd, valueEnd, slot + 1);
       this.#pos = valueEnd;
       this.#index++;
       return true;
     }
   }
 
-  // A name from the cache was checked before it was kept: only a new one needs #checkName.
-  #name(pairStart: number, start: number, end: number, slot: number): string {
+  /**
+   * Bytes [start, end) as a latin-1 string, the connection's cached one when the bytes match. A
+   * name (`pairStart` given) is checked only when it is new: a cached one passed before.
+   */
+  #string(start: number, end: number, slot: number, pairStart = -1): string {
     const cache = this.#cache;
     const cached = cache?.find(this.#bytes, start, end, slot);
     if (cached !== undefined) return cached;
-    const name = this.#bytes.toString("latin1", start, end);
-    this.#checkName(pairStart, name);
-    cache?.keep(slot, name);
-    return name;
-  }
-
-  #value(start: number, end: number, slot: number): string {
-    const cache = this.#cache;
-    const cached = cache?.find(this.#bytes, start, end, slot);
-    if (cached !== undefined) return cached;
-    const value = this.#bytes.toString("latin1", start, end);
-    cache?.keep(slot, value);
-    return value;
+    const text = this.#bytes.toString("latin1", start, end);
+    if (pairStart >= 0) this.#checkName(pairStart, text);
+    cache?.keep(slot, text);
+    return text;
   }
 
   // FastCGI 1.0 §3.4: nameLengthB0 (< 128) or nameLengthB3 (high bit set) ..B0
