@@ -46,7 +46,7 @@ export async function importAppSpec(spec: string, cwd = process.cwd()): Promise<
       cause: error,
     });
   }
-  return resolveApp(module, exportName, `app module ${path}`);
+  return findApp(module, exportName, `app module ${path}`, path);
 }
 
 /**
@@ -58,9 +58,18 @@ export function resolveApp(
   exportName?: string,
   source = "the app module",
 ): Application {
+  return findApp(module, exportName, source, source);
+}
+
+/** `source` opens a sentence about the module ("app module x.mjs"), `from` ends one ("x.mjs"). */
+function findApp(
+  module: unknown,
+  exportName: string | undefined,
+  source: string,
+  from: string,
+): Application {
   if (typeof module === "function" && exportName === undefined) return module as Application;
   const exports = (module ?? {}) as Record<string, unknown>;
-  const from = source.replace(/^app module /, "");
   if (exportName !== undefined) {
     if (!(exportName in exports)) {
       throw new AppLoadError(
