@@ -209,9 +209,7 @@ export class FcgiConnection implements RequestHost {
   #abort(id: number): void {
     const request = this.#request(id);
     if (request === null) return;
-    request.cancel(new ClientGoneError(`FastCGI ABORT_REQUEST for request ${id}`));
-    this.output.record(encodeEndRequest(id, 0, ProtocolStatus.REQUEST_COMPLETE));
-    this.#forget(request);
+    this.#endEarly(request, new ClientGoneError(`FastCGI ABORT_REQUEST for request ${id}`), 0);
   }
 
   // §5.2
@@ -283,15 +281,14 @@ export class FcgiConnection implements RequestHost {
    */
   breakConnection(request: FcgiRequest, error: unknown): void {
     const why = error instanceof Error ? error.message : String(error);
-    this.#forget(request, false);
+    this.#broken = true;
+    this.#closeWhenIdle = true;
+    this.#forget(request);
     const others = this.#requests.size;
     const when = others === 0 ? "" : ` once the ${others} other request(s) on it are answered`;
     this.ctx.log(
       `tsgi: fastcgi connection ${this.label}: request ${request.id} broke after its headers were sent (${why}); closing without END_REQUEST${when}`,
     );
-    this.#broken = true;
-    this.#closeWhenIdle = true;
-    this.#endIfIdle();
   }
 
   /**
@@ -378,28 +375,31 @@ export class FcgiConnection implements RequestHost {
 
   #timedOut(request: FcgiRequest, why: string): void {
     this.ctx.log(`tsgi: fastcgi connection ${this.label}: request ${request.id}: ${why}; dropped`);
-    this.#drop(request, new ClientGoneError(`request ${request.id}: ${why}`));
+    this.#endEarly(request, new ClientGoneError(`request ${request.id}: ${why}`), 1);
   }
 
-  /** A request that can never get its input: it ends with END_REQUEST(appStatus 1). */
-  #drop(request: FcgiRequest, reason: ClientGoneError): void {
+  /**
+   * Ends a request before its app did (an ABORT_REQUEST, or input that can never come):
+   * tsgi.signal fires, and END_REQUEST with `appStatus` is all the web server gets (§5.4, §5.5).
+   */
+  #endEarly(request: FcgiRequest, reason: ClientGoneError, appStatus: number): void {
     request.cancel(reason);
-    this.output.record(encodeEndRequest(request.id, 1, ProtocolStatus.REQUEST_COMPLETE));
-    this.#forget(request, false);
+    this.output.record(encodeEndRequest(request.id, appStatus, ProtocolStatus.REQUEST_COMPLETE));
+    this.#forget(request);
   }
 
-  #forget(request: FcgiRequest, honourKeepConn = true): void {
+  #forget(request: FcgiRequest): void {
     if (this.#requests.get(request.id) !== request) return;
     this.#requests.delete(request.id);
     this.#lastActive = this.ctx.clock;
     // §5.1: FCGI_KEEP_CONN clear -> the application closes the connection after the request.
     // Requests multiplexed beside it are answered first, whatever their own flag says.
-    if (honourKeepConn && !request.keepConn) this.#closeWhenIdle = true;
+    if (!request.keepConn) this.#closeWhenIdle = true;
     this.#endIfIdle();
   }
 
   #endIfIdle(): void {
-    if (!this.#closeWhenIdle || this.#requests.size > 0) return;
+    if (this.#closed || !this.#closeWhenIdle || this.#requests.size > 0) return;
     if (!this.#broken) {
       this.output.endAfterFlush();
       return;
@@ -413,7 +413,7 @@ export class FcgiConnection implements RequestHost {
     const reason = new ClientGoneError(`FastCGI connection ${this.label} closed`);
     for (const request of [...this.#requests.values()]) {
       request.cancel(reason);
-      this.#forget(request, false);
+      this.#forget(request);
     }
   }
 
@@ -428,7 +428,7 @@ export class FcgiConnection implements RequestHost {
     for (const request of [...this.#requests.values()]) {
       if (!request.awaitingInput) continue;
       const why = `FastCGI connection ${this.label} closed its side before request ${request.id}'s input ended`;
-      this.#drop(request, new ClientGoneError(why));
+      this.#endEarly(request, new ClientGoneError(why), 1);
     }
     this.#closeWhenIdle = true;
     this.#endIfIdle();
