@@ -47,8 +47,8 @@ export class Output {
 
   /** True once the connection is gone (closed by us or destroyed), before its 'close' event. */
   get gone(): boolean {
-    // Not writable: destroyed, or ended by the peer's FIN (allowHalfOpen is off), where a write
-    // fails only on a later tick.
+    // Not writable: destroyed, or ended by us. (Connections are half-open: a web server's FIN
+    // leaves the socket writable; a peer that closed outright shows when a write fails.)
     return this.#closed || !this.#socket.writable;
   }
 
