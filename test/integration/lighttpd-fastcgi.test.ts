@@ -5,7 +5,6 @@
  * (test/helpers/lighttpd.ts).
  */
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import {
@@ -18,40 +17,12 @@ import {
   FIXTURE_APP,
   fetchReply,
   json,
+  readThenLeave,
   renderConfig,
   startBackend,
 } from "../fixtures/fastcgi/harness.js";
 import { describeIntegration, freePort, need, tempDir, waitFor } from "../helpers/integration.js";
 import { LIGHTTPD, type LighttpdHandle, startLighttpd } from "../helpers/lighttpd.js";
-
-/**
- * Reads at least `bytes` of the response body, then drops the connection. Fails after `ms`: a
- * lighttpd that buffers the whole response sends nothing of an endless one (and spools it to
- * disk meanwhile), so waiting long only fills the disk.
- */
-function readThenLeave(port: number, path: string, bytes: number, ms = 3_000): Promise<void> {
-  return new Promise((done, fail) => {
-    const timer = setTimeout(() => {
-      req.destroy();
-      fail(new Error(`${path}: fewer than ${bytes} bytes within ${ms} ms`));
-    }, ms);
-    const req = request({ host: "127.0.0.1", port, path }, (res) => {
-      let received = 0;
-      res.on("data", (chunk: Buffer) => {
-        received += chunk.length;
-        if (received < bytes) return;
-        clearTimeout(timer);
-        req.destroy();
-        done();
-      });
-      res.on("end", () => fail(new Error(`${path} ended after ${received} bytes`)));
-    });
-    req.on("error", (error) => {
-      if (!req.destroyed) fail(error);
-    });
-    req.end();
-  });
-}
 
 /** The pids whose parent is `parent` (Linux /proc). */
 function childrenOf(parent: number): number[] {

@@ -5,7 +5,6 @@
  * test/helpers/nginx.ts (nginx in the foreground from a temp dir, workers as root).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -16,6 +15,7 @@ import {
   fetchReply,
   json,
   ROOT,
+  readThenLeave,
   renderConfig,
   startBackend,
 } from "../fixtures/fastcgi/harness.js";
@@ -24,26 +24,6 @@ import { NGINX, startNginx } from "../helpers/nginx.js";
 import type { ServerHandle } from "../helpers/server-process.js";
 
 const PARAMS = join(ROOT, "nginx/tsgi_params");
-
-/** Reads at least `bytes` of the response body, then drops the connection. */
-function readThenLeave(port: number, path: string, bytes: number): Promise<void> {
-  return new Promise((done, fail) => {
-    const req = request({ host: "127.0.0.1", port, path }, (res) => {
-      let received = 0;
-      res.on("data", (chunk: Buffer) => {
-        received += chunk.length;
-        if (received < bytes) return;
-        req.destroy();
-        done();
-      });
-      res.on("end", () => fail(new Error(`${path} ended after ${received} bytes`)));
-    });
-    req.on("error", (error) => {
-      if (!req.destroyed) fail(error);
-    });
-    req.end();
-  });
-}
 
 /** A site file with its backends and the params path pointed at the test's. */
 function site(file: string, backends: Array<[string, string]>): string {
