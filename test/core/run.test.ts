@@ -972,7 +972,7 @@ describe("the same rules through inject()", () => {
 // The synchronous fast path: when nothing is pending the request is over before runApp returns,
 // and the general path takes over at the first pending promise.
 describe("runApp without pending promises", () => {
-  function environFor(log: { text: string }) {
+  function loggingEnviron(log: { text: string }) {
     return testEnviron({ REQUEST_METHOD: "GET", PATH_INFO: "/t" }, { errors: logTo(log) });
   }
 
@@ -983,7 +983,7 @@ describe("runApp without pending promises", () => {
         start(...OK);
         return [bytes("a"), bytes("b")];
       },
-      environFor({ text: "" }),
+      loggingEnviron({ text: "" }),
       sink,
     );
     expect(sink.calls).toEqual(["commit 200 OK", "write a", "write b", "end"]);
@@ -1006,7 +1006,7 @@ describe("runApp without pending promises", () => {
         start(...OK);
         return body();
       },
-      environFor(log),
+      loggingEnviron(log),
       sink,
     );
     expect(pending).toBeInstanceOf(Promise);
@@ -1037,7 +1037,7 @@ describe("runApp without pending promises", () => {
           },
         });
       },
-      environFor({ text: "" }),
+      loggingEnviron({ text: "" }),
       sink,
     );
     expect(closed).toBe(1);
@@ -1056,7 +1056,7 @@ describe("runApp without pending promises", () => {
         start(...OK);
         return [bytes("a"), bytes("b")];
       },
-      environFor({ text: "" }),
+      loggingEnviron({ text: "" }),
       sink,
     );
     expect(sink.calls).toEqual(["commit 200 OK", "write a"]);
