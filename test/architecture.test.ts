@@ -34,14 +34,16 @@ const IO_MODULES = new Set([
 ]);
 
 type Layer =
-  | { kind: "core" | "protocol" | "middleware" | "adapters" | "testing" | "free" }
+  | { kind: "core" | "protocol" | "middleware" | "wrappers" | "adapters" | "testing" | "free" }
   | { kind: "frontend"; name: string };
 
 function layerOf(path: string): Layer {
   const [top, second] = path.split("/");
   if (path.split("/").length === 1) return { kind: "free" }; // top-level entry files
   if (top === "frontends") return { kind: "frontend", name: second.replace(/\.ts$/, "") };
-  if (top === "core" || top === "protocol" || top === "middleware") return { kind: top };
+  if (top === "core" || top === "protocol" || top === "middleware" || top === "wrappers") {
+    return { kind: top };
+  }
   if (top === "adapters" || top === "testing") return { kind: top };
   return { kind: "free" }; // cli/ and anything else may import anything
 }
@@ -70,11 +72,21 @@ function resolve(from: string, specifier: string): Target {
   return { kind: "package", name: specifier };
 }
 
+/**
+ * The packages each layer may import (Developers' guide: runtime dependencies are chosen, and
+ * load only where used). Everything else a layer needs comes from the platform.
+ */
+const PACKAGES: Partial<Record<Layer["kind"], string[]>> = {
+  middleware: ["cookie", "mime-types", "@fastify/busboy"],
+  wrappers: ["cookie", "@fastify/busboy"],
+};
+
 /** Why `layer` must not import `target`, or null when the arrow is allowed. */
 function refusal(layer: Layer, target: Target): string | null {
   if (layer.kind === "free") return null;
   if (target.kind === "outside") return `${layerName(layer)} must not import outside src/`;
   if (target.kind === "package") {
+    if (PACKAGES[layer.kind]?.includes(target.name)) return null;
     return `${layerName(layer)} must not import package ${target.name}`;
   }
   if (target.kind === "builtin") {
@@ -88,7 +100,8 @@ function refusal(layer: Layer, target: Target): string | null {
     core: ["core"],
     protocol: ["protocol", "core"],
     frontend: ["core", "protocol"],
-    middleware: ["core", "middleware"],
+    middleware: ["core", "middleware", "wrappers"],
+    wrappers: ["core", "wrappers"],
     adapters: ["core", "protocol"],
     testing: ["core", "protocol"],
   };
@@ -205,6 +218,11 @@ describe("the checker", () => {
     ["adapters/fetch.ts", "../frontends/http.js", "adapters must not import frontends"],
     ["adapters/fetch.ts", "../middleware/x.js", "adapters must not import middleware"],
     ["testing/inject.ts", "../frontends/cgi.js", "testing must not import frontends"],
+    ["middleware/x.ts", "commander", "middleware must not import package commander"],
+    ["wrappers/request.ts", "../middleware/x.js", "wrappers must not import middleware"],
+    ["wrappers/request.ts", "../frontends/http.js", "wrappers must not import frontends"],
+    ["wrappers/request.ts", "mime-types", "wrappers must not import package mime-types"],
+    ["adapters/node.ts", "express", "adapters must not import package express"],
   ])("%s importing %s is refused", (path, specifier, why) => {
     expect(checkImports([{ path, specifiers: [specifier] }])).toEqual([
       `src/${path} imports ${specifier}: ${why}`,
@@ -225,6 +243,11 @@ describe("the checker", () => {
     ["frontends/http.ts", "node:http"],
     ["middleware/x.ts", "../core/types.js"],
     ["middleware/x.ts", "./y.js"],
+    ["middleware/x.ts", "../wrappers/request.js"],
+    ["middleware/static.ts", "mime-types"],
+    ["middleware/session.ts", "cookie"],
+    ["wrappers/request.ts", "../core/url.js"],
+    ["wrappers/form.ts", "@fastify/busboy"],
     ["adapters/fetch.ts", "../protocol/cgi.js"],
     ["testing/inject.ts", "../protocol/cgi.js"],
     ["cli/main.ts", "../frontends/fastcgi/server.js"],
