@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
 import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
+import { parseDuration } from "../duration.js";
 import { serveFastCgi } from "./run.js";
 
 interface FcgiFlags {
@@ -56,15 +57,19 @@ export function register(program: Command): void {
     .option("--max-params-pairs <N>", "PARAMS pairs per request (default 2000)", positive)
     .option("--max-requests-per-conn <N>", "active requests per connection (default 64)", positive)
     .option(
-      "--idle-timeout <MS>",
-      "close an idle connection, or drop a request whose STDIN stalls, after MS (default 60000)",
-      positive,
+      "--idle-timeout <DURATION>",
+      "close an idle connection, or drop a request whose STDIN stalls, after this (default 60s)",
+      parseDuration,
     )
-    .option("--params-timeout <MS>", "drop a request whose PARAMS stall (default 30000)", positive)
     .option(
-      "--shutdown-timeout <MS>",
-      "on SIGTERM/SIGINT, let requests in flight finish for MS; a second signal aborts them (default 30000)",
-      positive,
+      "--params-timeout <DURATION>",
+      "drop a request whose PARAMS stall (default 30s)",
+      parseDuration,
+    )
+    .option(
+      "--shutdown-timeout <DURATION>",
+      "on SIGTERM/SIGINT, let requests in flight finish this long; a second signal aborts them (default 30s)",
+      parseDuration,
     )
     .action(fcgiCommand);
 }
