@@ -1,3 +1,5 @@
+export { type FetchApp, type FetchEnv, type FetchHandler, fromFetch } from "./adapters/fetch.js";
+export { type ToFetchOptions, toFetch } from "./adapters/to-fetch.js";
 export { buildEnviron, type EnvironOptions, urlScheme } from "./core/environ.js";
 export { EnvironShapes } from "./core/environ-shapes.js";
 export { errorApp } from "./core/error-app.js";
