@@ -2,7 +2,7 @@ import { request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve as honoServe, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { fromFetch } from "../../src/adapters/fetch.js";
+import { type FetchEnv, fromFetch } from "../../src/adapters/fetch.js";
 import type { Application, Body } from "../../src/core/types.js";
 import { inject } from "../../src/testing/inject.js";
 import { testEnviron } from "../helpers/environ.js";
@@ -191,11 +191,7 @@ describe("fromFetch with plain handlers", () => {
   test("an object with fetch (export default { fetch }) gets the request and env", async () => {
     const module = {
       greeting: "hi",
-      fetch(
-        this: { greeting: string },
-        request: Request,
-        env: { environ: { REMOTE_USER?: string } },
-      ) {
+      fetch(this: { greeting: string }, request: Request, env: FetchEnv) {
         return new Response(`${this.greeting} ${env.environ.REMOTE_USER} ${request.method}`);
       },
     };
