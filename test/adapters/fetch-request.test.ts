@@ -40,6 +40,13 @@ describe("fetchUrl", () => {
     [{ SERVER_PORT: "443", HTTPS: "on", PATH_INFO: "/s" }, "https://example.org/s"],
     // the mount is part of the URL: the handler sees the path the client sent
     [{ REQUEST_URI: "/app/x", SCRIPT_NAME: "/app", PATH_INFO: "/x" }, "http://example.org/app/x"],
+    [{ REQUEST_URI: "/app/", SCRIPT_NAME: "/app", PATH_INFO: "/" }, "http://example.org/app/"],
+    // nginx's stock fastcgi_params: the whole path in SCRIPT_NAME, no PATH_INFO
+    [
+      { REQUEST_URI: "/json?q=1", SCRIPT_NAME: "/json", PATH_INFO: "", QUERY_STRING: "q=1" },
+      "http://example.org/json?q=1",
+    ],
+    [{ REQUEST_URI: "/", SCRIPT_NAME: "/", PATH_INFO: "" }, "http://example.org/"],
   ])("%j -> %s", (vars, url) => {
     const env = environ(vars as Record<string, string>);
     expect(fetchUrl(env)).toBe(url);
