@@ -1,3 +1,10 @@
+export {
+  environOf,
+  type FromNodeOptions,
+  fromNode,
+  type NodeHandler,
+  type NodeListener,
+} from "./adapters/node.js";
 export { buildEnviron, type EnvironOptions, urlScheme } from "./core/environ.js";
 export { EnvironShapes } from "./core/environ-shapes.js";
 export { errorApp } from "./core/error-app.js";
