@@ -1,4 +1,11 @@
 export { type FetchApp, type FetchEnv, type FetchHandler, fromFetch } from "./adapters/fetch.js";
+export {
+  environOf,
+  type FromNodeOptions,
+  fromNode,
+  type NodeHandler,
+  type NodeListener,
+} from "./adapters/node.js";
 export { type ToFetchOptions, toFetch } from "./adapters/to-fetch.js";
 export { buildEnviron, type EnvironOptions, urlScheme } from "./core/environ.js";
 export { EnvironShapes } from "./core/environ-shapes.js";
