@@ -115,6 +115,7 @@ export async function benchAdapters(ctx, opts, progress) {
         kind: side === "tsgi" ? "fastcgi" : "proxy",
         port: entry.ports[side],
         upstreamPort: entry.upstream[side],
+        paramsFile: join(ctx.root, "nginx/tsgi_params"),
       });
     }
     pairs.push(entry);
@@ -234,7 +235,8 @@ export function adaptersMarkdown(pairs, runs, opts) {
   const method = [
     `One nginx worker in front of every backend; wrk -t1 -c32, ${opts.warmupS} s warm-up, ${opts.durationS} s measured,`,
     `${opts.rounds} round(s), the two sides of a row alternating which goes first; medians.`,
-    "tsgi side: `tsgi fcgi APP` behind `fastcgi_pass` with `fastcgi_keep_conn on`; native side: the",
+    "tsgi side: `tsgi fcgi APP` behind `fastcgi_pass` with `fastcgi_keep_conn on` and tsgi's",
+    '`nginx/tsgi_params` (SCRIPT_NAME "", PATH_INFO the path); native side: the',
     "same app on node:http (Express, Koa) or @hono/node-server behind `proxy_pass` with HTTP/1.1 and",
     "upstream `keepalive 32`. Backend CPU/req is the backend process's utime+stime over the measured",
     "run divided by its requests; ratios are tsgi over native (req/s: higher is better for tsgi,",

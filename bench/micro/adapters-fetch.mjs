@@ -72,7 +72,13 @@ const viaCore = (app, path) => async () => {
 
 const cases = [
   ["tsgi hello", viaCore(hello, "/")],
-  ["fromFetch Response", viaCore(fromFetch(() => new Response("Hello, world!\n")), "/")],
+  [
+    "fromFetch Response",
+    viaCore(
+      fromFetch(() => new Response("Hello, world!\n")),
+      "/",
+    ),
+  ],
   ["fromFetch Hono /", viaCore(fromFetch(hono), "/")],
   ["fromFetch Hono /json", viaCore(fromFetch(hono), "/json")],
   [
