@@ -31,6 +31,14 @@ const PAIRS = [
     needs: "fromFetch",
   },
   {
+    name: "hono-plain",
+    label: "Hono (fromFetch, lightResponse: false) vs @hono/node-server",
+    routes: ["/", "/json"],
+    tsgi: "bench/apps/hono-hello.mjs:tsgiPlain",
+    native: ["bench/apps/native.mjs", "hono"],
+    needs: "fromFetch",
+  },
+  {
     name: "express",
     label: "Express 5 (fromNode) vs node:http",
     routes: ["/", "/json"],

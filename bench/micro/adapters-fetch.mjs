@@ -7,9 +7,10 @@
 //
 // Lines:
 //   tsgi hello               examples/hello.mjs (the floor: environ + core)
-//   fromFetch Response       fromFetch(() => new Response("Hello, world!\n"))
+//   fromFetch Response       fromFetch(() => new Response("Hello, world!\n")) (lightResponse on)
 //   fromFetch Hono /         fromFetch(hono) with c.text(...)
 //   fromFetch Hono /json     fromFetch(hono) with c.json(...)
+//   plain: ...               the same with { lightResponse: false }: undici's Response as is
 //   hono.fetch(new Request)  Hono alone, given a real Request, reading the body with text()
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -70,6 +71,7 @@ const viaCore = (app, path) => async () => {
   if (outcome.kind !== "ok") throw new Error(`${path}: ${outcome.kind} ${outcome.error}`);
 };
 
+const PLAIN = { lightResponse: false };
 const cases = [
   ["tsgi hello", viaCore(hello, "/")],
   [
@@ -81,6 +83,15 @@ const cases = [
   ],
   ["fromFetch Hono /", viaCore(fromFetch(hono), "/")],
   ["fromFetch Hono /json", viaCore(fromFetch(hono), "/json")],
+  [
+    "plain: Response",
+    viaCore(
+      fromFetch(() => new Response("Hello, world!\n"), PLAIN),
+      "/",
+    ),
+  ],
+  ["plain: Hono /", viaCore(fromFetch(hono, PLAIN), "/")],
+  ["plain: Hono /json", viaCore(fromFetch(hono, PLAIN), "/json")],
   [
     "hono.fetch(new Request)",
     async () => {
@@ -113,5 +124,5 @@ const floor = median(results.get("tsgi hello"));
 for (const [name, us] of results) {
   const m = median(us);
   const extra = name === "tsgi hello" ? "" : ` (+${(m - floor).toFixed(2)} µs over tsgi hello)`;
-  console.log(`${name.padEnd(26)} ${m.toFixed(2)} µs/req${extra}`);
+  console.log(`${name.padEnd(24)} ${m.toFixed(2)} µs/req${extra}`);
 }

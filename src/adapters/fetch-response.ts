@@ -1,5 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import type { Body, Environ, Headers, StartResponse } from "../core/types.js";
+import { lightParts } from "./fetch-light-response.js";
 
 // RFC 9110 §7.6.1 and PEP 3333: hop-by-hop fields belong to one connection, not to the response.
 const HOP_BY_HOP = new Set([
@@ -31,13 +32,35 @@ export function respond(
   environ: Environ,
   startResponse: StartResponse,
 ): Body | Promise<Body> {
+  const light = lightParts(response);
+  if (light) {
+    const { status, statusText, headers, body } = light;
+    return send(status, statusText, headers, body, response, environ, startResponse);
+  }
   if (typeof (response as Response | undefined)?.status !== "number") {
     throw new TypeError(`fetch handler must return a Response, got ${typeof response}`);
   }
-  const status = statusLine(response);
-  const headers = responseHeaders(response);
+  // Status and headers first: @hono/node-server's own Response (when it replaced the global in
+  // this process) answers those from its cache but makes a real Response for statusText.
+  const status = response.status;
+  const headers = response.headers;
   const known = knownBody(response);
-  if (known === null || environ.REQUEST_METHOD === "HEAD" || NO_BODY.has(response.status)) {
+  const statusText = STATUS_CODES[status] ? "" : response.statusText;
+  return send(status, statusText, headers, known, response, environ, startResponse);
+}
+
+function send(
+  code: number,
+  statusText: string,
+  fields: globalThis.Headers,
+  known: Uint8Array | null | undefined,
+  response: Response,
+  environ: Environ,
+  startResponse: StartResponse,
+): Body | Promise<Body> {
+  const status = statusLine(code, statusText);
+  const headers = responseHeaders(fields);
+  if (known === null || environ.REQUEST_METHOD === "HEAD" || NO_BODY.has(code)) {
     if (known === undefined) response.body?.cancel().catch(noop);
     startResponse(status, headers);
     return EMPTY;
@@ -110,19 +133,17 @@ async function streamed(
   return new StreamedBody(reader, head, next);
 }
 
-function statusLine(response: Response): string {
-  const code = response.status;
+function statusLine(code: number, statusText: string): string {
   const reason = STATUS_CODES[code];
   // Node's reason phrase, as node:http (and so @hono/node-server) sends it.
   if (reason) return (STATUS_LINES[code] ??= `${code} ${reason}`);
-  return `${code} ${response.statusText || "Unknown"}`;
+  return `${code} ${statusText || "Unknown"}`;
 }
 
 const STATUS_LINES: Record<number, string> = {};
 
 /** One pass over the Headers (each call into undici costs a brand check and a sort). */
-function responseHeaders(response: Response): Headers {
-  const source = response.headers;
+function responseHeaders(source: globalThis.Headers): Headers {
   let headers: Headers = [];
   let connection: string | undefined;
   let cookies = false;

@@ -1,4 +1,5 @@
 import type { Application, Environ } from "../core/types.js";
+import { withLightResponse } from "./fetch-light-response.js";
 import { createRequest } from "./fetch-request.js";
 import { respond } from "./fetch-response.js";
 
@@ -11,6 +12,17 @@ export interface FetchEnv {
    * `getConnInfo` (from `@hono/node-server/conninfo`) reads `incoming.socket.remoteAddress`.
    */
   incoming: { socket: { remoteAddress?: string; remotePort?: number; remoteFamily?: string } };
+}
+
+export interface FromFetchOptions {
+  /**
+   * On (the default): while the handler's synchronous part runs, `Response` names a light class
+   * that makes the real Response only when something reads it (see fetch-light-response.ts). A
+   * string or bytes Response then costs no web stream, which on Node 20 is over half the CPU of
+   * a Hono hello world (bench/micro/adapters-fetch.mjs). The global is put back before the
+   * handler's call returns, so nothing else ever sees it. `false` leaves the global alone.
+   */
+  lightResponse?: boolean;
 }
 
 /** `(request, env) => Response`, as Hono's `app.fetch`, Bun, Deno and workers spell it. */
@@ -35,10 +47,13 @@ export type FetchApp = FetchHandler | { fetch: FetchHandler };
  * const hono = new Hono().get("/", (c) => c.text("hi"));
  * export default fromFetch(hono);
  */
-export function fromFetch(handler: FetchApp): Application {
+export function fromFetch(handler: FetchApp, options: FromFetchOptions = {}): Application {
   const fetch = handlerOf(handler);
+  const light = options.lightResponse !== false;
   return (environ, startResponse) => {
-    const returned = fetch(createRequest(environ), fetchEnv(environ));
+    const request = createRequest(environ);
+    const env = fetchEnv(environ);
+    const returned = light ? withLightResponse(() => fetch(request, env)) : fetch(request, env);
     if (returned instanceof Promise) {
       return returned.then((response) => respond(response, environ, startResponse));
     }
