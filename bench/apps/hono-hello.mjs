@@ -9,6 +9,11 @@ import USERS from "./payload.cjs";
 const app = new Hono();
 app.get("/", (c) => c.text("Hello, world!\n"));
 app.get("/json", (c) => c.json(USERS));
+// As most real handlers are: the Response is made after an await (bench/micro only).
+app.get("/async", async (c) => {
+  await Promise.resolve();
+  return c.json(USERS);
+});
 
 export default app;
 export const tsgi = fromFetch(app);

@@ -10,6 +10,7 @@
 //   fromFetch Response       fromFetch(() => new Response("Hello, world!\n")) (lightResponse on)
 //   fromFetch Hono /         fromFetch(hono) with c.text(...)
 //   fromFetch Hono /json     fromFetch(hono) with c.json(...)
+//   fromFetch Hono /async    the same JSON after an await: a real Response, light or not
 //   plain: ...               the same with { lightResponse: false }: undici's Response as is
 //   hono.fetch(new Request)  Hono alone, given a real Request, reading the body with text()
 import { dirname, join } from "node:path";
@@ -83,6 +84,7 @@ const cases = [
   ],
   ["fromFetch Hono /", viaCore(fromFetch(hono), "/")],
   ["fromFetch Hono /json", viaCore(fromFetch(hono), "/json")],
+  ["fromFetch Hono /async", viaCore(fromFetch(hono), "/async")],
   [
     "plain: Response",
     viaCore(
