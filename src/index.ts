@@ -1,3 +1,18 @@
+export {
+  type FetchApp,
+  type FetchEnv,
+  type FetchHandler,
+  type FromFetchOptions,
+  fromFetch,
+} from "./adapters/fetch.js";
+export {
+  environOf,
+  type FromNodeOptions,
+  fromNode,
+  type NodeHandler,
+  type NodeListener,
+} from "./adapters/node.js";
+export { type ToFetchOptions, toFetch } from "./adapters/to-fetch.js";
 export { buildEnviron, type EnvironOptions, urlScheme } from "./core/environ.js";
 export { EnvironShapes } from "./core/environ-shapes.js";
 export { errorApp } from "./core/error-app.js";

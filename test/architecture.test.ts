@@ -102,7 +102,7 @@ function refusal(layer: Layer, target: Target): string | null {
     frontend: ["core", "protocol"],
     middleware: ["core", "middleware", "wrappers"],
     wrappers: ["core", "wrappers"],
-    adapters: ["core", "protocol"],
+    adapters: ["core", "protocol", "adapters"],
     testing: ["core", "protocol"],
   };
   if (allowed[layer.kind].includes(to.kind)) return null;
