@@ -1,3 +1,15 @@
 /** The middleware that ship with tsgi: each `(app, options) => app`. */
+export { type AccessLogOptions, accessLog } from "./access-log.js";
 export { dispatcher } from "./dispatcher.js";
+export { type AccessLogResult, accessLogFields, logUri } from "./log-fields.js";
+export {
+  type AccessLogFields,
+  type AccessLogFormat,
+  COMBINED,
+  COMMON,
+  compileAccessLogFormat,
+  escapeLogValue,
+  formatAccessLog,
+  timeLocal,
+} from "./log-format.js";
 export { validator } from "./validator.js";

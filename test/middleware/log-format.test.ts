@@ -1,0 +1,109 @@
+import { describe, expect, test } from "vitest";
+import {
+  type AccessLogFields,
+  compileAccessLogFormat,
+  escapeLogValue,
+  formatAccessLog,
+  timeLocal,
+} from "../../src/middleware/log-format.js";
+
+const fields = (over: Partial<AccessLogFields> = {}): AccessLogFields => ({
+  remoteAddr: "192.0.2.7",
+  remoteUser: "",
+  time: new Date(2026, 11, 5, 4, 36, 18, 250),
+  method: "GET",
+  uri: "/a?b=1",
+  protocol: "HTTP/1.1",
+  status: 200,
+  bytesSent: 5,
+  durationMs: 12.5,
+  headers: { referer: "http://x/", "user-agent": "curl/8.5.0" },
+  ...over,
+});
+
+describe("escapeLogValue (nginx ngx_http_log_escape)", () => {
+  test.each([
+    ["", "-"],
+    ["plain text ok", "plain text ok"],
+    ['say "hi"', "say \\x22hi\\x22"],
+    ["back\\slash", "back\\x5Cslash"],
+    ["line\nbreak\r", "line\\x0Abreak\\x0D"],
+    ["\x1b[31mred", "\\x1B[31mred"],
+    ["\x00nul\x7f", "\\x00nul\\x7F"],
+    ["caf\u00c3\u00a9", "caf\\xC3\\xA9"], // UTF-8 bytes as a byte string
+    ["\u00ff", "\\xFF"],
+    ["\u00e9€", "\\xE9\\xE2\\x82\\xAC"], // a char above 0xFF (not a byte) per UTF-8 byte
+    ["~'{}|", "~'{}|"],
+  ])("%j -> %s", (value, expected) => {
+    expect(escapeLogValue(value)).toBe(expected);
+  });
+});
+
+describe("formatAccessLog", () => {
+  const time = timeLocal(fields().time);
+
+  test("timeLocal is dd/Mon/yyyy:hh:mm:ss +hhmm in local time", () => {
+    expect(time).toMatch(/^05\/Dec\/2026:04:36:18 [+-]\d{4}$/);
+  });
+
+  test.each([
+    ["common", fields(), `192.0.2.7 - - [${time}] "GET /a?b=1 HTTP/1.1" 200 5`],
+    [
+      "combined",
+      fields(),
+      `192.0.2.7 - - [${time}] "GET /a?b=1 HTTP/1.1" 200 5 "http://x/" "curl/8.5.0"`,
+    ],
+    [
+      "combined",
+      fields({ headers: {}, remoteUser: "bob", bytesSent: 0, status: 404 }),
+      `192.0.2.7 - bob [${time}] "GET /a?b=1 HTTP/1.1" 404 0 "-" "-"`,
+    ],
+    [
+      "combined",
+      fields({
+        uri: '/x"y\n\u00ff',
+        headers: { referer: '"\\', "user-agent": "a\x1b]0;pwn\x07" },
+        remoteUser: 'ev"il',
+      }),
+      `192.0.2.7 - ev\\x22il [${time}] "GET /x\\x22y\\x0A\\xFF HTTP/1.1" 200 5 "\\x22\\x5C" "a\\x1B]0;pwn\\x07"`,
+    ],
+    ["$status $request_time $response_time_ms", fields(), "200 0.013 13"],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: nginx's ${name} syntax
+    ["${request_method}:${request_uri} $server_protocol", fields(), "GET:/a?b=1 HTTP/1.1"],
+    ["$http_x_request_id|$http_user_agent", fields(), "-|curl/8.5.0"],
+    ["$status", fields({ status: 0 }), "000"],
+    ["$msec", fields(), (fields().time.getTime() / 1000).toFixed(3)],
+  ])("%s", (format, f, expected) => {
+    expect(formatAccessLog(format, f)).toBe(expected);
+  });
+
+  test("json: one ASCII line, UTF-8 decoded when valid, bytes kept when not", () => {
+    const line = formatAccessLog(
+      "json",
+      fields({ uri: "/caf\u00c3\u00a9\n", headers: { "user-agent": "\u00ff\u0000" } }),
+    );
+    expect(line).toMatch(/^[\x20-\x7e]+$/);
+    const parsed = JSON.parse(line);
+    expect(parsed).toMatchObject({
+      remote_addr: "192.0.2.7",
+      remote_user: "",
+      method: "GET",
+      uri: "/café\n",
+      protocol: "HTTP/1.1",
+      status: 200,
+      bytes_sent: 5,
+      duration_ms: 12.5,
+      referer: "",
+      user_agent: "\u00ff\u0000",
+    });
+    expect(parsed.time).toBe(fields().time.toISOString());
+  });
+
+  test("a function format is used as it is", () => {
+    expect(formatAccessLog((f) => `${f.method}!`, fields())).toBe("GET!");
+  });
+
+  test.each(["$nope", "x $status $bogus_var"])("unknown variable in %j throws once", (format) => {
+    expect(() => compileAccessLogFormat(format)).toThrow(/unknown variable \$/);
+  });
+});
