@@ -1,5 +1,11 @@
 /** The middleware that ship with tsgi: each `(app, options) => app`. */
 export { type AccessLogOptions, accessLog } from "./access-log.js";
+export {
+  type CatchErrorsOptions,
+  catchErrors,
+  type ErrorContext,
+  type ErrorPage,
+} from "./catch-errors.js";
 export { dispatcher } from "./dispatcher.js";
 export { type AccessLogResult, accessLogFields, logUri } from "./log-fields.js";
 export {
