@@ -6,6 +6,7 @@ export {
   type ErrorContext,
   type ErrorPage,
 } from "./catch-errors.js";
+export { type AddressMatcher, addressMatcher, parseIp } from "./cidr.js";
 export { dispatcher } from "./dispatcher.js";
 export { type AccessLogResult, accessLogFields, logUri } from "./log-fields.js";
 export {
@@ -18,4 +19,9 @@ export {
   formatAccessLog,
   timeLocal,
 } from "./log-format.js";
+export {
+  type ProxyFixOptions,
+  type ProxyFixOriginal,
+  proxyFix,
+} from "./proxy-fix.js";
 export { validator } from "./validator.js";
