@@ -1,6 +1,12 @@
 /** The middleware that ship with tsgi: each `(app, options) => app`. */
 export { type AccessLogOptions, accessLog } from "./access-log.js";
 export {
+  type BasicAuthOptions,
+  basicAuth,
+  parseBasicAuthorization,
+} from "./basic-auth.js";
+export { bcryptHash, bcryptVerify } from "./bcrypt.js";
+export {
   type CatchErrorsOptions,
   catchErrors,
   type ErrorContext,
@@ -8,6 +14,13 @@ export {
 } from "./catch-errors.js";
 export { type AddressMatcher, addressMatcher, parseIp } from "./cidr.js";
 export { dispatcher } from "./dispatcher.js";
+export {
+  type HtpasswdEntries,
+  hashScheme,
+  htpasswdFile,
+  parseHtpasswd,
+  verifyHash,
+} from "./htpasswd.js";
 export { type AccessLogResult, accessLogFields, logUri } from "./log-fields.js";
 export {
   type AccessLogFields,
