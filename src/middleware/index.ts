@@ -13,6 +13,7 @@ export {
   type ErrorPage,
 } from "./catch-errors.js";
 export { type AddressMatcher, addressMatcher, parseIp } from "./cidr.js";
+export { type DevelopmentOptions, development } from "./development.js";
 export { dispatcher } from "./dispatcher.js";
 export {
   type HtpasswdEntries,
