@@ -8,10 +8,13 @@
 
 /** What one log line is made of. Strings are byte strings, as in the environ. */
 export interface AccessLogFields {
-  /** The client address (REMOTE_ADDR). */
-  remoteAddr: string;
-  /** The authenticated user (REMOTE_USER, or the user of a Basic Authorization header), or "". */
-  remoteUser: string;
+  /** The client address (REMOTE_ADDR); undefined logs as `-`. */
+  remoteAddr: string | undefined;
+  /**
+   * The user (REMOTE_USER, or the user of a Basic Authorization header); undefined or "" when
+   * there is none, which logs as `-`.
+   */
+  remoteUser: string | undefined;
   /** When the request started. */
   time: Date;
   /** REQUEST_METHOD. */
@@ -26,7 +29,10 @@ export interface AccessLogFields {
   bytesSent: number;
   /** From the start of the request to the end of the response, in milliseconds. */
   durationMs: number;
-  /** Request headers by lower-case name ("user-agent"); a missing header is absent. */
+  /**
+   * Request headers by lower-case name ("user-agent"). A missing header is absent and logs as
+   * `-`; a header sent empty logs as nothing (`""`), as nginx does.
+   */
   headers: Readonly<Record<string, string | undefined>>;
 }
 
@@ -74,11 +80,12 @@ function timeIso8601(time: Date): string {
 
 /**
  * nginx `ngx_http_log_escape`: `"`, `\`, bytes below 0x20 and from 0x7F up become `\xHH`
- * (upper-case hex); an empty value is `-`. A char above 0xFF (not a byte string) is escaped per
- * UTF-8 byte, so nothing but printable ASCII ever reaches the log.
+ * (upper-case hex). A value that is not there (undefined) is `-`, as nginx logs a variable
+ * that is "not found"; an empty one stays empty. A char above 0xFF (not a byte string) is
+ * escaped per UTF-8 byte, so nothing but printable ASCII ever reaches the log.
  */
-export function escapeLogValue(value: string): string {
-  if (value === "") return "-";
+export function escapeLogValue(value: string | undefined): string {
+  if (value === undefined) return "-";
   if (!/[^\x20-\x21\x23-\x5b\x5d-\x7e]/.test(value)) return value;
   let out = "";
   for (const char of value) {
@@ -98,7 +105,8 @@ const requestLine = (f: AccessLogFields) => `${f.method} ${f.uri} ${f.protocol}`
 // Values nginx computes itself are not escaped; request data always is.
 const VARIABLES: Record<string, Getter> = {
   remote_addr: (f) => escapeLogValue(f.remoteAddr),
-  remote_user: (f) => escapeLogValue(f.remoteUser),
+  // nginx treats an empty user (`Basic base64(":pw")`) as none.
+  remote_user: (f) => escapeLogValue(f.remoteUser || undefined),
   time_local: (f) => timeLocal(f.time),
   time_iso8601: (f) => timeIso8601(f.time),
   msec: (f) => (f.time.getTime() / 1000).toFixed(3),
@@ -120,7 +128,7 @@ function variable(name: string, format: string): Getter {
   if (name.startsWith("http_") && name.length > 5) {
     // nginx $http_user_agent: the header with `_` read as `-`, lower-case.
     const header = name.slice(5).toLowerCase().replace(/_/g, "-");
-    return (f) => escapeLogValue(f.headers[header] ?? "");
+    return (f) => escapeLogValue(f.headers[header]);
   }
   throw new TypeError(
     `access log format ${JSON.stringify(format)}: unknown variable $${name} (known: ` +
@@ -167,8 +175,8 @@ function isUtf8(buffer: Buffer): boolean {
 function formatJson(f: AccessLogFields): string {
   const entries: Array<[string, string]> = [
     ["time", JSON.stringify(f.time.toISOString())],
-    ["remote_addr", jsonText(f.remoteAddr)],
-    ["remote_user", jsonText(f.remoteUser)],
+    ["remote_addr", jsonText(f.remoteAddr ?? "")],
+    ["remote_user", jsonText(f.remoteUser ?? "")],
     ["method", jsonText(f.method)],
     ["uri", jsonText(f.uri)],
     ["protocol", jsonText(f.protocol)],

@@ -22,8 +22,9 @@ const fields = (over: Partial<AccessLogFields> = {}): AccessLogFields => ({
 });
 
 describe("escapeLogValue (nginx ngx_http_log_escape)", () => {
-  test.each([
-    ["", "-"],
+  test.each<[string | undefined, string]>([
+    [undefined, "-"],
+    ["", ""],
     ["plain text ok", "plain text ok"],
     ['say "hi"', "say \\x22hi\\x22"],
     ["back\\slash", "back\\x5Cslash"],
@@ -71,6 +72,8 @@ describe("formatAccessLog", () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: nginx's ${name} syntax
     ["${request_method}:${request_uri} $server_protocol", fields(), "GET:/a?b=1 HTTP/1.1"],
     ["$http_x_request_id|$http_user_agent", fields(), "-|curl/8.5.0"],
+    // A header sent empty is logged empty, a missing one as "-" (nginx's "not found").
+    ["$http_referer|$http_user_agent", fields({ headers: { referer: "" } }), "|-"],
     ["$status", fields({ status: 0 }), "000"],
     ["$msec", fields(), (fields().time.getTime() / 1000).toFixed(3)],
   ])("%s", (format, f, expected) => {
