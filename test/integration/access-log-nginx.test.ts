@@ -15,11 +15,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Application } from "../../src/core/types.js";
-import { createFastCgiServer, type FastCgiServer } from "../../src/fastcgi.js";
 import { accessLog } from "../../src/middleware/access-log.js";
-import { ROOT } from "../fixtures/fastcgi/harness.js";
 import { describeIntegration, need, waitFor } from "../helpers/integration.js";
-import { NGINX, startNginx } from "../helpers/nginx.js";
+import { NGINX } from "../helpers/nginx.js";
+import { type NginxWithApp, nginxWithApp } from "../helpers/nginx-app.js";
 import { rawRequest } from "../helpers/raw-http.js";
 import type { ServerHandle } from "../helpers/server-process.js";
 
@@ -37,33 +36,19 @@ const app: Application = (environ, start) => {
 };
 
 const lines: string[] = [];
-let backend: FastCgiServer;
+let site: NginxWithApp;
 let nginx: ServerHandle;
 
 beforeAll(async () => {
-  backend = createFastCgiServer(accessLog(app, { write: (line) => lines.push(line) }), {
-    log: () => {},
-  });
-  await backend.listen("127.0.0.1:0");
-  nginx = await startNginx(`
-    server {
-        listen 127.0.0.1:{{PORT}};
-        server_name localhost;
-        access_log {{DIR}}/logs/compare.log combined;
-        root {{DIR}};
-        location /ref/ { }
-        location /app/ {
-            fastcgi_split_path_info (?s)^(/app)(/.*)$;
-            include ${join(ROOT, "nginx/tsgi_params")};
-            fastcgi_pass ${backend.address()};
-        }
-    }`);
+  const logged = accessLog(app, { write: (line) => lines.push(line) });
+  site = await nginxWithApp(
+    logged,
+    "access_log {{DIR}}/logs/compare.log combined; root {{DIR}}; location /ref/ { }",
+  );
+  nginx = site.nginx;
 });
 
-afterAll(async () => {
-  await nginx?.stop();
-  await backend?.close();
-});
+afterAll(() => site?.stop());
 
 const maskTime = (line: string) => line.replace(/ \[[^\]]+\] /, " [TIME] ");
 const basic = (credentials: string) => Buffer.from(credentials, "latin1").toString("base64");

@@ -14,11 +14,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Application } from "../../src/core/types.js";
-import { createFastCgiServer, type FastCgiServer } from "../../src/fastcgi.js";
 import { basicAuth } from "../../src/middleware/basic-auth.js";
-import { ROOT } from "../fixtures/fastcgi/harness.js";
 import { describeIntegration, findBinary, need, tempDir } from "../helpers/integration.js";
-import { NGINX, startNginx } from "../helpers/nginx.js";
+import { NGINX } from "../helpers/nginx.js";
+import { type NginxWithApp, nginxWithApp } from "../helpers/nginx-app.js";
 import { rawRequest } from "../helpers/raw-http.js";
 import type { ServerHandle } from "../helpers/server-process.js";
 
@@ -41,7 +40,7 @@ const app: Application = (environ, start) => {
   return [Buffer.from(`hello ${environ.REMOTE_USER}\n`, "latin1")];
 };
 
-let backend: FastCgiServer;
+let site: NginxWithApp;
 let nginx: ServerHandle;
 const dir = tempDir("tsgi-basic-auth-");
 
@@ -56,30 +55,15 @@ beforeAll(async () => {
   writeFileSync(file, `${lines.join("\n")}\n`, "latin1");
   mkdirSync(join(dir.path, "ref"));
   writeFileSync(join(dir.path, "ref", "ok.txt"), "ok\n");
-  backend = createFastCgiServer(basicAuth(app, { realm: "tsgi", htpasswd: file }), {
-    log: () => {},
-  });
-  await backend.listen("127.0.0.1:0");
-  nginx = await startNginx(`
-    server {
-        listen 127.0.0.1:{{PORT}};
-        server_name localhost;
-        root ${dir.path};
-        location /ref/ {
-            auth_basic "nginx";
-            auth_basic_user_file ${file};
-        }
-        location /app/ {
-            fastcgi_split_path_info (?s)^(/app)(/.*)$;
-            include ${join(ROOT, "nginx/tsgi_params")};
-            fastcgi_pass ${backend.address()};
-        }
-    }`);
+  site = await nginxWithApp(
+    basicAuth(app, { realm: "tsgi", htpasswd: file }),
+    `root ${dir.path}; location /ref/ { auth_basic "nginx"; auth_basic_user_file ${file}; }`,
+  );
+  nginx = site.nginx;
 });
 
 afterAll(async () => {
-  await nginx?.stop();
-  await backend?.close();
+  await site?.stop();
   dir.remove();
 });
 
