@@ -3,8 +3,10 @@
  * (the FastCGI workers' `--access-log`). Formats: `common` and `combined` as Apache defines them
  * and as nginx writes its built-in `combined` (`-` for an empty value, `"`, `\` and bytes below
  * 0x20 or from 0x7F up escaped as `\xHH`: CVE-2003-0083, terminal escape injection through
- * logs), `json` (one ASCII-only object per line), or a template of nginx-style `$variables`.
+ * logs), `json` (one ASCII-only object per line), a template of nginx-style `$variables`, or
+ * one of Apache's `%` directives (log-apache.ts).
  */
+import { compileApacheFormat, isApacheFormat } from "./log-apache.js";
 
 /** What one log line is made of. Strings are byte strings, as in the environ. */
 export interface AccessLogFields {
@@ -36,7 +38,11 @@ export interface AccessLogFields {
   headers: Readonly<Record<string, string | undefined>>;
 }
 
-/** A named format, a `$variable` template, or a function of the fields. */
+/**
+ * A named format, a template, or a function of the fields. A template holding `$variables`
+ * (`$remote_addr`, `$request_time`, `$http_<name>`, ...) is read as nginx's; otherwise one with
+ * `%` directives (`%h %t "%r" %>s %b %D %{Referer}i`) as Apache's.
+ */
 export type AccessLogFormat =
   | "common"
   | "combined"
@@ -139,9 +145,11 @@ function variable(name: string, format: string): Getter {
 }
 
 /** Parses a `$variable` template once into a function of the fields. */
+const VARIABLE = /\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/;
+
 function compileTemplate(format: string): Getter {
   const parts: Array<string | Getter> = [];
-  const pattern = /\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g;
+  const pattern = new RegExp(VARIABLE.source, "g");
   let last = 0;
   for (const match of format.matchAll(pattern)) {
     parts.push(format.slice(last, match.index));
@@ -200,6 +208,9 @@ export function compileAccessLogFormat(format: AccessLogFormat = "combined"): Ge
   if (format === "combined") return compileTemplate(COMBINED);
   if (typeof format !== "string" || format === "") {
     throw new TypeError(`access log format must be a name, a template or a function`);
+  }
+  if (!VARIABLE.test(format) && isApacheFormat(format)) {
+    return compileApacheFormat(format, escapeLogValue, timeLocal);
   }
   return compileTemplate(format);
 }

@@ -102,6 +102,29 @@ describe("formatAccessLog", () => {
     expect(parsed.time).toBe(fields().time.toISOString());
   });
 
+  test.each([
+    [
+      '%h %l %u %t "%r" %>s %b',
+      fields({ remoteUser: "bob" }),
+      `192.0.2.7 - bob [${time}] "GET /a?b=1 HTTP/1.1" 200 5`,
+    ],
+    ["%b|%B", fields({ bytesSent: 0 }), "-|0"],
+    ['"%{Referer}i" "%{User-agent}i" %{X-None}i', fields(), '"http://x/" "curl/8.5.0" -'],
+    ["%m %U%q %H %s", fields(), "GET /a?b=1 HTTP/1.1 200"],
+    ["%D us, %{ms}T ms, %T s, 100%%", fields(), "12500 us, 13 ms, 0 s, 100%"],
+    [
+      "%r|%{User-Agent}i",
+      fields({ uri: '/"\n', headers: { "user-agent": "\x1b" } }),
+      "GET /\\x22\\x0A HTTP/1.1|\\x1B",
+    ],
+  ])("Apache directives: %s", (format, f, expected) => {
+    expect(formatAccessLog(format, f)).toBe(expected);
+  });
+
+  test.each(["%Z", "%{x}Q"])("unsupported Apache directive %s throws", (format) => {
+    expect(() => compileAccessLogFormat(format)).toThrow(/unsupported directive/);
+  });
+
   test("a function format is used as it is", () => {
     expect(formatAccessLog((f) => `${f.method}!`, fields())).toBe("GET!");
   });
