@@ -138,6 +138,6 @@ export function basicAuth(app: Application, options: BasicAuthOptions): Applicat
       ["Content-Type", "text/plain; charset=utf-8"],
       ["Content-Length", String(body.length)],
     ]);
-    return [body];
+    return environ.REQUEST_METHOD === "HEAD" ? [] : [body];
   };
 }

@@ -58,7 +58,8 @@ export function catchErrors(app: Application, options: CatchErrorsOptions = {}):
       const page = renderPage(error, environ, options);
       // PEP 3333: once the app called start_response, replace its headers with exc_info.
       startResponse(page.status, page.headers, state.started ? error : undefined);
-      return [page.body];
+      // RFC 9110 §9.3.2: HEAD gets the headers of the page, not its body.
+      return environ.REQUEST_METHOD === "HEAD" ? [] : [page.body];
     };
     let body: Body;
     try {

@@ -32,7 +32,7 @@ const app: Application = (environ, start) => {
   // /app/size/N?unsized: no Content-Length, so nginx frames the body itself.
   if (environ.QUERY_STRING !== "unsized") headers.push(["Content-Length", String(body.length)]);
   start(`${status} Whatever`, headers);
-  return environ.REQUEST_METHOD === "HEAD" ? [] : [body];
+  return [body]; // also for HEAD: nginx drops it, and both log 0
 };
 
 const lines: string[] = [];

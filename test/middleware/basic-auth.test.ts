@@ -89,6 +89,11 @@ describe("basicAuth", () => {
     }
   });
 
+  test("HEAD: the 401's headers without its body", async () => {
+    const res = await inject(users, { method: "HEAD" });
+    expect([res.statusCode, res.header("Content-Length"), res.body.length]).toEqual([401, "17", 0]);
+  });
+
   test("a non-ASCII realm goes out as its UTF-8 bytes", async () => {
     const res = await inject(basicAuth(whoami, { realm: "Zoë", users: {} }));
     expect(res.header("WWW-Authenticate")).toBe('Basic realm="Zo\u00c3\u00ab", charset="UTF-8"');

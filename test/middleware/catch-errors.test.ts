@@ -86,6 +86,13 @@ describe("catchErrors before the headers", () => {
     }
   });
 
+  test("HEAD: the page's headers without its body", async () => {
+    const res = await inject(catchErrors(BEFORE[0][1]), { method: "HEAD" });
+    expect(res.statusCode).toBe(500);
+    expect(Number(res.header("Content-Length"))).toBeGreaterThan(0);
+    expect(res.body.length).toBe(0);
+  });
+
   test("debug: the escaped stack and the environ with credentials redacted", async () => {
     const res = await inject(catchErrors(BEFORE[0][1], { debug: true }), {
       url: "/p?<script>",

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import {
   type AccessLogFields,
@@ -37,6 +38,41 @@ describe("escapeLogValue (nginx ngx_http_log_escape)", () => {
     ["~'{}|", "~'{}|"],
   ])("%j -> %s", (value, expected) => {
     expect(escapeLogValue(value)).toBe(expected);
+  });
+});
+
+describe("escapeLogValue properties", () => {
+  // Any byte string (and any text): printable ASCII only, no bare quote or backslash, and
+  // reversible, so a log line can be neither forged nor turned into terminal escapes.
+  const unescapeLog = (text: string) =>
+    text.replace(/\\x([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(Number.parseInt(hex, 16)));
+
+  test("byte strings: printable, no quote, reversible", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), (bytes) => {
+        const value = Buffer.from(bytes).toString("latin1");
+        const escaped = escapeLogValue(value);
+        expect(escaped).toMatch(/^[\x20-\x7e]*$/);
+        expect(escaped.replace(/\\x[0-9A-F]{2}/g, "")).not.toMatch(/["\\]/);
+        expect(unescapeLog(escaped)).toBe(value);
+      }),
+    );
+  });
+
+  test("text: printable, chars above 0xFF as their UTF-8 bytes", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", minLength: 1 }), (text) => {
+        const escaped = escapeLogValue(text);
+        expect(escaped).toMatch(/^[\x20-\x7e]*$/);
+        // A char up to 0xFF stands for its byte (a byte string); one above, for its UTF-8 bytes.
+        const bytes = [...text]
+          .map((c) =>
+            (c.codePointAt(0) as number) <= 0xff ? c : Buffer.from(c).toString("latin1"),
+          )
+          .join("");
+        expect(unescapeLog(escaped)).toBe(bytes);
+      }),
+    );
   });
 });
 
