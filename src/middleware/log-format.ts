@@ -50,11 +50,17 @@ export type AccessLogFormat =
   | (string & {})
   | ((fields: AccessLogFields) => string);
 
-/** Apache `common` (`%h %l %u %t "%r" %>s %b`), in nginx's variable names. */
-export const COMMON =
-  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent';
-/** nginx's built-in `combined`, which is Apache's `combined` (`... "%{Referer}i" "%{User-agent}i"`). */
-export const COMBINED = `${COMMON} "$http_referer" "$http_user_agent"`;
+/**
+ * Apache's `common` (nginx has no such format): `%b` writes `-` for a response without body
+ * bytes, as Apache does.
+ */
+export const COMMON = '%h %l %u %t "%r" %>s %b';
+/**
+ * nginx's built-in `combined`, Apache's `combined` in nginx's words (`$body_bytes_sent` writes
+ * `0` where Apache's `%b` writes `-`): the issue pins it to nginx's line.
+ */
+export const COMBINED =
+  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"';
 
 type Getter = (fields: AccessLogFields) => string;
 
@@ -204,7 +210,7 @@ function formatJson(f: AccessLogFields): string {
 export function compileAccessLogFormat(format: AccessLogFormat = "combined"): Getter {
   if (typeof format === "function") return format;
   if (format === "json") return formatJson;
-  if (format === "common") return compileTemplate(COMMON);
+  if (format === "common") return compileApacheFormat(COMMON, escapeLogValue, timeLocal);
   if (format === "combined") return compileTemplate(COMBINED);
   if (typeof format !== "string" || format === "") {
     throw new TypeError(`access log format must be a name, a template or a function`);

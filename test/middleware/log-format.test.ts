@@ -85,6 +85,12 @@ describe("formatAccessLog", () => {
 
   test.each([
     ["common", fields(), `192.0.2.7 - - [${time}] "GET /a?b=1 HTTP/1.1" 200 5`],
+    // Apache's %b: "-" for no body bytes; nginx's combined writes 0.
+    [
+      "common",
+      fields({ bytesSent: 0, remoteUser: "bob" }),
+      `192.0.2.7 - bob [${time}] "GET /a?b=1 HTTP/1.1" 200 -`,
+    ],
     [
       "combined",
       fields(),
