@@ -37,5 +37,5 @@ export {
   toByteString,
   unquoteToBytes,
 } from "./core/url.js";
-export { dispatcher, validator } from "./middleware/index.js";
+export * from "./middleware/index.js";
 export type * from "./types.js";
