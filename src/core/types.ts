@@ -1,3 +1,5 @@
+import type { FileWrapperFactory } from "./file-wrapper.js";
+
 /**
  * The tsgi contract: PEP 3333 (WSGI) in TypeScript.
  *
@@ -48,6 +50,8 @@ export interface Environ {
   "tsgi.run_once": boolean;
   /** Fires when the client is gone, the request is aborted or timed out. */
   "tsgi.signal": AbortSignal;
+  /** PEP 3333's optional file handling: wraps an open file as a body (see core/file-wrapper.ts). */
+  "tsgi.file_wrapper"?: FileWrapperFactory;
   /** Whatever else the web server or a middleware puts here. */
   [key: string]: unknown;
 }
