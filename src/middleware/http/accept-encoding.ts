@@ -36,7 +36,8 @@ export function qualityOf(weights: Map<string, number>, coding: string): number 
  * The coding to send among `available` (in the server's order of preference), or "identity".
  * Without the field, identity (§12.5.3 allows any coding, but an old client without the field
  * may not decode one: nginx gzip_static and every static server send identity). The highest
- * q-value wins; a tie goes to the earlier of `available`, then identity. Returns null when
+ * q-value wins; a tie goes to the earlier of `available`, then identity; identity the field
+ * does not name comes last. Returns null when
  * nothing is acceptable, not even identity (a 406 or the identity response, the caller's
  * choice: §12.5.3 allows either).
  */
@@ -55,7 +56,10 @@ export function negotiateEncoding(
       bestQ = q;
     }
   }
-  const identity = qualityOf(weights, "identity");
+  // Identity the field does not name is acceptable (§12.5.3) but least preferred: a client
+  // that lists "gzip;q=0.5" alone wants gzip (nginx gzip_static agrees).
+  const named = weights.has("identity") || weights.has("*");
+  const identity = named ? qualityOf(weights, "identity") : Number.MIN_VALUE;
   if (identity > bestQ) return "identity";
   return best ?? (identity > 0 ? "identity" : null);
 }
