@@ -10,6 +10,14 @@ export {
   ProtocolError,
   TsgiError,
 } from "./core/errors.js";
+export {
+  type FileLike,
+  FileWrapper,
+  type FileWrapperFactory,
+  type FileWrapperOptions,
+  fileWrapper,
+  isFileWrapper,
+} from "./core/file-wrapper.js";
 export { checkHeaders, checkStatus } from "./core/headers.js";
 export { type ByteSource, createInput } from "./core/input.js";
 export { type RunOptions, runApp } from "./core/run.js";
@@ -22,5 +30,19 @@ export {
   toByteString,
   unquoteToBytes,
 } from "./core/url.js";
-export { dispatcher, validator } from "./middleware/index.js";
+export { formatHttpDate, parseHttpDate } from "./middleware/http/http-date.js";
+export {
+  type ConditionalOptions,
+  conditional,
+  dispatcher,
+  type Precompressed,
+  type SendFileOptions,
+  type StaticFilesOptions,
+  sendFile,
+  staticFiles,
+  validator,
+  type XSendfileOptions,
+  type XSendfileType,
+  xSendfile,
+} from "./middleware/index.js";
 export type * from "./types.js";

@@ -1,3 +1,7 @@
 /** The middleware that ship with tsgi: each `(app, options) => app`. */
+export { type ConditionalOptions, conditional } from "./conditional.js";
 export { dispatcher } from "./dispatcher.js";
+export { type Precompressed, type SendFileOptions, sendFile } from "./send-file.js";
+export { type StaticFilesOptions, staticFiles } from "./static-files.js";
 export { validator } from "./validator.js";
+export { type XSendfileOptions, type XSendfileType, xSendfile } from "./x-sendfile.js";
