@@ -71,7 +71,9 @@ export function conditional(app: Application, options: ConditionalOptions = {}):
           ["Content-Range", `bytes */${size}`],
         ]);
     }
-    return partial(start, held.headers, body, plan.ranges, size as number);
+    // A stream is read once, front to back: its parts go out in ascending order.
+    const ascending = [...plan.ranges].sort((a, b) => a.start - b.start);
+    return partial(start, held.headers, body, ascending, size as number);
   };
 }
 

@@ -285,7 +285,7 @@ describe("staticFiles: Range", () => {
     }
   });
 
-  test("several ranges: multipart/byteranges, parts ascending, lengths right", async () => {
+  test("several ranges: multipart/byteranges, parts in the request's order, lengths right", async () => {
     const res = await get(app(), "/data.bin", { Range: "bytes=500-509,0-4,-5" });
     expect(res.statusCode).toBe(206);
     const type = res.header("content-type")!;
@@ -301,7 +301,7 @@ describe("staticFiles: Range", () => {
       `bytes ${s}-${e}/1000`,
       DATA.subarray(s, e + 1).toString("latin1"),
     ];
-    expect(ranges).toEqual([want(0, 4), want(500, 509), want(995, 999)]);
+    expect(ranges).toEqual([want(500, 509), want(0, 4), want(995, 999)]);
   });
 
   test("overlapping ranges are coalesced into one", async () => {

@@ -5,7 +5,8 @@
  * - a syntactically invalid field is ignored (§14.2: "MAY ignore"; nginx answers 416 instead);
  * - a suffix range longer than the representation selects all of it (§14.1.1), never a 416;
  * - unsatisfiable when no range-spec is satisfiable (§14.1.1): 416, Content-Range `bytes *` + `/LEN`;
- * - overlapping or adjacent ranges are coalesced (§15.3.7.2: "regardless of the order");
+ * - overlapping or adjacent ranges are coalesced (§15.3.7.2: "regardless of the order"), the
+ *   rest keep the request's order;
  * - a request whose ranges ask for more bytes than the representation holds, or more than
  *   `maxRanges` ranges, is served whole (§14.2 lets a server ignore Range; what nginx does).
  */
@@ -75,16 +76,24 @@ function satisfiable(first: string, last: string, size: number): ByteRange | nul
   return { start, end: Math.min(end, size - 1) };
 }
 
-/** Sorts ranges and merges those that overlap or touch. */
+/**
+ * Merges the ranges that overlap or touch. The result keeps the request's order (a merged
+ * range stands where its first member stood): nginx does, and a client that listed its ranges
+ * in an order may rely on it (RFC 9110 §14.1.2 asks clients for ascending order unless they
+ * need another).
+ */
 export function coalesce(ranges: ByteRange[]): ByteRange[] {
-  const sorted = [...ranges].sort((a, b) => a.start - b.start);
-  const out: ByteRange[] = [];
+  const order = ranges.map((r, index) => ({ ...r, index }));
+  const sorted = [...order].sort((a, b) => a.start - b.start);
+  const merged: Array<ByteRange & { index: number }> = [];
   for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last && r.start <= last.end + 1) last.end = Math.max(last.end, r.end);
-    else out.push({ ...r });
+    const last = merged[merged.length - 1];
+    if (last && r.start <= last.end + 1) {
+      last.end = Math.max(last.end, r.end);
+      last.index = Math.min(last.index, r.index);
+    } else merged.push({ ...r });
   }
-  return out;
+  return merged.sort((a, b) => a.index - b.index).map(({ start, end }) => ({ start, end }));
 }
 
 /** The Content-Range value of one part: `bytes 0-99/1234`. */
