@@ -6,9 +6,12 @@
  * - `X-Accel-Redirect` (nginx): the value is a URI of an `internal` location, built with `map`
  *   (filesystem prefix -> URL prefix, required) and percent-encoded, since nginx unescapes the
  *   value and treats `?` as the start of arguments.
- * - `X-Sendfile` (Apache mod_xsendfile, lighttpd) and `X-Lighttpd-Send-File` (lighttpd): the
- *   file's path, through `map` when given (filesystem prefix -> the server's path), percent-
- *   encoded (mod_xsendfile's XSendFileUnescape is on by default; lighttpd decodes it too).
+ * - `X-Sendfile` (Apache mod_xsendfile) and `X-Lighttpd-Send-File` (lighttpd): the file's
+ *   path, through `map` when given (filesystem prefix -> the server's path). `encoding` says
+ *   how: `"raw"` bytes for X-Sendfile by default (mod_xsendfile 0.12, what Debian ships, reads
+ *   the value literally), `"percent"` for X-Lighttpd-Send-File (lighttpd url-decodes it; use
+ *   it with mod_xsendfile 1.0's `XSendFileUnescape On` too). A raw path holding a control byte
+ *   cannot be a header value: that file is streamed.
  *
  * Configuration comes from these options only, never from request headers (Rack
  * CVE-2025-61780, CVE-2026-34830: a client chose the type or the mapping). A path outside
@@ -32,6 +35,12 @@ export interface XSendfileOptions {
   type: XSendfileType;
   /** Filesystem prefix -> URL prefix (X-Accel-Redirect) or the server's path prefix. */
   map?: Record<string, string>;
+  /**
+   * How the path goes into the header: `"percent"`-encoded, or the `"raw"` bytes. Default:
+   * raw for X-Sendfile, percent for the others (X-Accel-Redirect is always percent-encoded:
+   * nginx unescapes it and reads `?` as arguments).
+   */
+  encoding?: "percent" | "raw";
 }
 
 const TYPES: readonly XSendfileType[] = ["X-Accel-Redirect", "X-Sendfile", "X-Lighttpd-Send-File"];
@@ -54,12 +63,18 @@ export function xSendfile(app: Application, options: XSendfileOptions): Applicat
       "xSendfile: X-Accel-Redirect needs a map of { filesystemPrefix: urlPrefix }",
     );
   }
+  const encode =
+    type !== "X-Accel-Redirect" &&
+    (options.encoding ?? (type === "X-Sendfile" ? "raw" : "percent")) === "raw"
+      ? encodeRaw
+      : encodePercent;
   return async (environ, start) => {
     const capture = captureResponse(start);
     const body = await app(environ, capture.start);
     const held = capture.held();
     const whole = isFileWrapper(body) && body.start === 0 && body.path !== undefined;
-    const value = whole && held?.status.startsWith("200") ? headerFor(mappings, body.path!) : null;
+    const value =
+      whole && held?.status.startsWith("200") ? headerFor(mappings, body.path!, encode) : null;
     if (!held || value === null) {
       capture.release();
       return body;
@@ -86,10 +101,14 @@ function mappingsOf(map: Record<string, string>): Mapping[] {
 }
 
 /** The header value for a file, or null when no mapping covers it (then it is streamed). */
-function headerFor(mappings: Mapping[], path: string | Uint8Array): string | null {
+function headerFor(
+  mappings: Mapping[],
+  path: string | Uint8Array,
+  encode: (bytes: Buffer) => string | null,
+): string | null {
   const bytes = Buffer.from(typeof path === "string" ? Buffer.from(path) : path);
   if (!bytes.toString("latin1").startsWith("/") || bytes.includes(0)) return null;
-  if (mappings.length === 0) return encodePath(bytes);
+  if (mappings.length === 0) return encode(bytes);
   for (const { from, to } of mappings) {
     const within =
       bytes.length > from.length &&
@@ -98,14 +117,9 @@ function headerFor(mappings: Mapping[], path: string | Uint8Array): string | nul
     if (!within) continue;
     const rest = bytes.subarray(from.length);
     // A mapped path may not climb out of its prefix once the server normalises it.
-    if (
-      rest
-        .toString("latin1")
-        .split("/")
-        .some((s) => s === "..")
-    )
-      return null;
-    return to + encodePath(rest);
+    if (rest.toString("latin1").split("/").includes("..")) return null;
+    const encoded = encode(rest);
+    return encoded === null ? null : to + encoded;
   }
   return null;
 }
@@ -114,11 +128,16 @@ function headerFor(mappings: Mapping[], path: string | Uint8Array): string | nul
 const SAFE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]$/;
 
 /** Percent-encodes every byte outside SAFE: "%", "?", "#", spaces, control and 8-bit bytes. */
-function encodePath(bytes: Buffer): string {
+function encodePercent(bytes: Buffer): string {
   let out = "";
   for (const byte of bytes) {
     const char = String.fromCharCode(byte);
     out += SAFE.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
   return out;
+}
+
+/** The bytes as a header value (a byte string), or null when one is a control byte. */
+function encodeRaw(bytes: Buffer): string | null {
+  return bytes.some((byte) => byte < 0x20 || byte === 0x7f) ? null : bytes.toString("latin1");
 }
