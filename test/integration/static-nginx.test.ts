@@ -1,29 +1,10 @@
-/**
- * staticFiles against nginx as the reference (issue 9 §4): one nginx, one docroot, `/ref/`
- * served by nginx itself and `/app/` by `tsgi fcgi` running staticFiles over the same root.
- * The same requests go to both; status and body bytes must agree, except where a difference is
- * intended: each one is listed below with the clause that allows it.
- *
- * nginx here: `alias ROOT/`, `gzip_static on`, `gzip_vary on`, and dotfiles answered 404 (what
- * tsgi does by default; nginx serves them unless told not to).
- */
-import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import {
-  type Backend,
-  cliBuilt,
-  fetchReply,
-  type Reply,
-  ROOT,
-  startBackend,
-} from "../fixtures/fastcgi/harness.js";
+import { type Backend, cliBuilt, fetchReply, type Reply } from "../fixtures/fastcgi/harness.js";
+import { startStaticBackend, tsgiLocation } from "../fixtures/static-backend.js";
 import { buildStaticTree, SECRET, type StaticTree } from "../fixtures/static-tree.js";
-import { describeIntegration, freePort, need } from "../helpers/integration.js";
+import { describeIntegration, need } from "../helpers/integration.js";
 import { NGINX, startNginx } from "../helpers/nginx.js";
 import type { ServerHandle } from "../helpers/server-process.js";
-
-const APP = join(ROOT, "test/fixtures/static-app.mjs");
-const PARAMS = join(ROOT, "nginx/tsgi_params");
 
 /**
  * Intended differences, by request: what each side answers and why tsgi's answer is right.
@@ -113,11 +94,7 @@ describeIntegration(
   () => {
     beforeAll(async () => {
       tree = buildStaticTree();
-      backend = await startBackend(
-        `127.0.0.1:${await freePort()}`,
-        { TSGI_STATIC_ROOT: tree.root },
-        APP,
-      );
+      backend = await startStaticBackend({ TSGI_STATIC_ROOT: tree.root });
       nginx = await startNginx(`
     server {
         listen 127.0.0.1:{{PORT}};
@@ -128,11 +105,7 @@ describeIntegration(
             gzip_static on;
             location ~ /\\. { return 404; }
         }
-        location /app/ {
-            fastcgi_split_path_info (?s)^(/app)(/.*)$;
-            include ${PARAMS};
-            fastcgi_pass ${backend.address};
-        }
+        ${tsgiLocation("/app", backend)}
     }`);
     }, 30_000);
     afterAll(async () => {

@@ -5,22 +5,15 @@
  */
 import { chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  type Backend,
-  cliBuilt,
-  fetchReply,
-  ROOT,
-  startBackend,
-} from "../fixtures/fastcgi/harness.js";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { type Backend, cliBuilt, fetchReply } from "../fixtures/fastcgi/harness.js";
+import { startStaticBackend, tsgiLocation } from "../fixtures/static-backend.js";
 import { buildStaticTree, DATA, HELLO, type StaticTree } from "../fixtures/static-tree.js";
 import { APACHE, APACHE_MODULES, startApache } from "../helpers/apache.js";
-import { describeIntegration, freePort, need } from "../helpers/integration.js";
+import { describeIntegration, need } from "../helpers/integration.js";
 import { NGINX, startNginx } from "../helpers/nginx.js";
 import type { ServerHandle } from "../helpers/server-process.js";
 
-const APP = join(ROOT, "test/fixtures/static-app.mjs");
-const PARAMS = join(ROOT, "nginx/tsgi_params");
 const hasModule = (name: string) => existsSync(join(APACHE_MODULES, `mod_${name}.so`));
 
 /** The files whose names need care in a header: spaces, "?", "%", UTF-8 and raw bytes. */
@@ -54,15 +47,11 @@ describeIntegration(
     let backend: Backend;
     beforeAll(async () => {
       const root = t.tree.root;
-      backend = await startBackend(
-        `127.0.0.1:${await freePort()}`,
-        {
-          TSGI_STATIC_ROOT: root,
-          TSGI_XSENDFILE_TYPE: "X-Accel-Redirect",
-          TSGI_XSENDFILE_MAP: JSON.stringify({ [`${root}/`]: "/protected/" }),
-        },
-        APP,
-      );
+      backend = await startStaticBackend({
+        TSGI_STATIC_ROOT: root,
+        TSGI_XSENDFILE_TYPE: "X-Accel-Redirect",
+        TSGI_XSENDFILE_MAP: JSON.stringify({ [`${root}/`]: "/protected/" }),
+      });
       nginx = await startNginx(`
     server {
         listen 127.0.0.1:{{PORT}};
@@ -70,11 +59,7 @@ describeIntegration(
             internal;
             alias ${root}/;
         }
-        location / {
-            fastcgi_split_path_info (?s)^()(/.*)$;
-            include ${PARAMS};
-            fastcgi_pass ${backend.address};
-        }
+        ${tsgiLocation("", backend)}
     }`);
     }, 30_000);
     afterAll(async () => {
@@ -130,11 +115,10 @@ describeIntegration(
     let backend: Backend;
     beforeAll(async () => {
       const root = t.tree.root;
-      backend = await startBackend(
-        `127.0.0.1:${await freePort()}`,
-        { TSGI_STATIC_ROOT: root, TSGI_XSENDFILE_TYPE: "X-Sendfile" },
-        APP,
-      );
+      backend = await startStaticBackend({
+        TSGI_STATIC_ROOT: root,
+        TSGI_XSENDFILE_TYPE: "X-Sendfile",
+      });
       const [host, port] = backend.address.split(":");
       apache = await startApache(
         `
@@ -168,9 +152,3 @@ XSendFilePath ${root}
     });
   },
 );
-
-describe("x-sendfile fixture", () => {
-  test("the app module exists", () => {
-    expect(existsSync(APP)).toBe(true);
-  });
-});
