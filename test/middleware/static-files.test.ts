@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { FileWrapper } from "../../src/core/file-wrapper.js";
 import type { Application } from "../../src/core/types.js";
 import { toByteString } from "../../src/core/url.js";
+import { dispatcher } from "../../src/middleware/dispatcher.js";
 import { refusal } from "../../src/middleware/file-open.js";
 import { staticFiles } from "../../src/middleware/static-files.js";
 import { inject } from "../../src/testing/inject.js";
@@ -430,5 +431,20 @@ describe("staticFiles: streaming and close", () => {
     expect(handle.fd).toBe(-1);
     expect((await iterator.next()).done).toBe(true);
     await body.close(); // the gateway's close() afterwards is harmless
+  });
+});
+
+describe("staticFiles mounted with dispatcher", () => {
+  test("serves below the mount point and redirects with the mount in the Location", async () => {
+    const notFound: Application = (_, start) => {
+      start("404 Not Found", [["Content-Type", "text/plain"]]);
+      return [Buffer.from("main app")];
+    };
+    const app = dispatcher(notFound, { "/static": staticFiles(tree.root) });
+    expect((await inject(app, { url: "/static/hello.txt" })).text()).toBe(HELLO);
+    expect((await inject(app, { url: "/static/caf%C3%A9.txt" })).text()).toBe("utf-8 name\n");
+    expect((await inject(app, { url: "/static/dir" })).header("location")).toBe("/static/dir/");
+    expect((await inject(app, { url: "/static" })).header("location")).toBe("/static/");
+    expect((await inject(app, { url: "/other" })).text()).toBe("main app");
   });
 });
