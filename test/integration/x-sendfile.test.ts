@@ -3,14 +3,16 @@
  * X-Sendfile to Apache with mod_xsendfile (mod_proxy_fcgi in front of `tsgi fcgi`). The app is
  * staticFiles wrapped in xSendfile (test/fixtures/static-app.mjs); the server sends the bytes.
  */
-import { chmodSync, existsSync } from "node:fs";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { unquoteToBytes } from "../../src/core/url.js";
 import { type Backend, cliBuilt, fetchReply } from "../fixtures/fastcgi/harness.js";
 import { startStaticBackend, tsgiLocation } from "../fixtures/static-backend.js";
 import { buildStaticTree, DATA, HELLO, type StaticTree } from "../fixtures/static-tree.js";
 import { APACHE, APACHE_MODULES, startApache } from "../helpers/apache.js";
 import { describeIntegration, need } from "../helpers/integration.js";
+import { LIGHTTPD, startLighttpd } from "../helpers/lighttpd.js";
 import { NGINX, startNginx } from "../helpers/nginx.js";
 import type { ServerHandle } from "../helpers/server-process.js";
 
@@ -27,14 +29,29 @@ const FILES: Array<[string, string]> = [
   ["/sub/page.html", "<p>page</p>\n"],
 ];
 
+/** What the server's copy of each file says: proof that the server, not the app, sent it. */
+const served = (content: string) => `served by the web server: ${content}`;
+
+/**
+ * Two trees: the app's root, and the server's copy where each of FILES says `served(...)`.
+ * The app maps its root onto the server's copy, so a body from the copy proves the handover.
+ */
 function useTree() {
-  const state = {} as { tree: StaticTree };
+  const state = {} as { tree: StaticTree; server: StaticTree };
   beforeAll(() => {
     state.tree = buildStaticTree();
+    state.server = buildStaticTree();
+    for (const [path, content] of FILES) {
+      const name = Buffer.from(unquoteToBytes(path), "latin1");
+      writeFileSync(Buffer.concat([Buffer.from(state.server.root), name]), served(content));
+    }
     // Apache's children run as nobody: the docroot must be reachable for them.
-    chmodSync(state.tree.top, 0o755);
+    chmodSync(state.server.top, 0o755);
   });
-  afterAll(() => state.tree?.remove());
+  afterAll(() => {
+    state.tree?.remove();
+    state.server?.remove();
+  });
   return state;
 }
 
@@ -57,7 +74,7 @@ describeIntegration(
         listen 127.0.0.1:{{PORT}};
         location /protected/ {
             internal;
-            alias ${root}/;
+            alias ${t.server.root}/;
         }
         ${tsgiLocation("", backend)}
     }`);
@@ -70,7 +87,7 @@ describeIntegration(
     test.each(FILES)("GET %s: nginx sends the file", async (path, content) => {
       const reply = await fetchReply(nginx.port, path);
       expect(reply.status).toBe(200);
-      expect(reply.body.toString()).toBe(content);
+      expect(reply.body.toString()).toBe(served(content));
       expect(reply.headers["x-accel-redirect"]).toBeUndefined();
     });
 
@@ -90,7 +107,7 @@ describeIntegration(
           "X-Accel-Mapping": `${t.tree.top}/=/protected/`,
         },
       });
-      expect(reply.body.toString()).toBe(HELLO);
+      expect(reply.body.toString()).toBe(served(HELLO));
     });
 
     test("misses, dotfiles and traversal are still answered by the app", async () => {
@@ -118,13 +135,14 @@ describeIntegration(
       backend = await startStaticBackend({
         TSGI_STATIC_ROOT: root,
         TSGI_XSENDFILE_TYPE: "X-Sendfile",
+        TSGI_XSENDFILE_MAP: JSON.stringify({ [root]: t.server.root }),
       });
       const [host, port] = backend.address.split(":");
       apache = await startApache(
         `
 ProxyFCGIBackendType GENERIC
 XSendFile On
-XSendFilePath ${root}
+XSendFilePath ${t.server.root}
 <Location "/app">
     ProxyPass "fcgi://${host}:${port}"
     ProxyFCGISetEnvIf "%{REQUEST_URI} =~ m#(?s)^/app(/.*)?$#" SCRIPT_NAME "/app"
@@ -142,13 +160,56 @@ XSendFilePath ${root}
     test.each(FILES)("GET /app%s: Apache sends the file", async (path, content) => {
       const reply = await fetchReply(apache.port, `/app${path}`);
       expect(reply.status).toBe(200);
-      expect(reply.body.toString()).toBe(content);
+      expect(reply.body.toString()).toBe(served(content));
       expect(reply.headers["x-sendfile"]).toBeUndefined();
     });
 
     test("a binary file arrives byte for byte", async () => {
       const reply = await fetchReply(apache.port, "/app/data.bin");
       expect(reply.body.equals(DATA)).toBe(true);
+    });
+  },
+);
+
+describeIntegration(
+  "xSendfile: X-Lighttpd-Send-File through lighttpd",
+  [need("lighttpd", LIGHTTPD), need("a built tsgi (npm run build)", cliBuilt())],
+  () => {
+    const t = useTree();
+    let lighttpd: ServerHandle;
+    let backend: Backend;
+    beforeAll(async () => {
+      const root = t.tree.root;
+      backend = await startStaticBackend({
+        TSGI_STATIC_ROOT: root,
+        TSGI_XSENDFILE_TYPE: "X-Lighttpd-Send-File",
+        TSGI_XSENDFILE_MAP: JSON.stringify({ [root]: t.server.root }),
+      });
+      const port = backend.address.split(":")[1];
+      lighttpd = await startLighttpd(`
+server.modules += ( "mod_fastcgi" )
+fastcgi.server = ( "/app" => ((
+    "host" => "127.0.0.1",
+    "port" => ${port},
+    "check-local" => "disable",
+    "x-sendfile" => "enable",
+    "x-sendfile-docroot" => ( "${t.server.root}" ),
+)) )
+`);
+    }, 30_000);
+    afterAll(async () => {
+      await lighttpd?.stop();
+      await backend?.stop();
+    });
+
+    // lighttpd answers 400 itself for a request path that is not UTF-8 (/%FF.txt): the app,
+    // and so X-Lighttpd-Send-File, never sees it.
+    const utf8 = FILES.filter(([path]) => path !== "/%FF.txt");
+    test.each(utf8)("GET /app%s: lighttpd sends the file", async (path, content) => {
+      const reply = await fetchReply(lighttpd.port, `/app${path}`);
+      expect(reply.status, lighttpd.errorLog()).toBe(200);
+      expect(reply.body.toString()).toBe(served(content));
+      expect(reply.headers["x-lighttpd-send-file"]).toBeUndefined();
     });
   },
 );
