@@ -8,19 +8,15 @@
  * const app = (environ, startResponse) =>
  *   sendFile(environ, startResponse, "/srv/reports/latest.pdf", { maxAge: 60 });
  */
-import { FileWrapper } from "../core/file-wrapper.js";
 import type { Body, Environ, Headers, StartResponse } from "../core/types.js";
+import { closeOnAbort, SegmentsBody, wrap } from "./file-body.js";
 import { closeQuietly, type OpenedFile, type Opener, OpenRefused, openFile } from "./file-open.js";
-import { negotiateEncoding } from "./http/accept-encoding.js";
+import { chooseVariant, type Precompressed, typeOf, type Variant } from "./file-variants.js";
 import { notModifiedHeaders, planResponse } from "./http/conditional-response.js";
 import { formatHttpDate } from "./http/http-date.js";
-import { isRange, multipartLayout, type Segment } from "./http/multipart-byteranges.js";
+import { multipartLayout } from "./http/multipart-byteranges.js";
 import { type ByteRange, contentRange } from "./http/range.js";
 import { plainResponse } from "./plain-response.js";
-
-/** A precompressed coding and the suffix of its file. */
-export type Precompressed = "br" | "gzip" | "zstd";
-const SUFFIX: Record<Precompressed, string> = { br: ".br", gzip: ".gz", zstd: ".zst" };
 
 export interface SendFileOptions {
   /** Content-Type; default from the file name's extension (mime-types), with a charset for text. */
@@ -41,6 +37,8 @@ export interface SendFileOptions {
   /** More response headers (Content-Disposition, say). */
   headers?: Headers;
 }
+
+export type { Precompressed };
 
 /** Sends the file at `path` (any path: the app chose it; staticFiles confines to a root). */
 export async function sendFile(
@@ -67,11 +65,6 @@ export function refused(environ: Environ, start: StartResponse, refusal: OpenRef
   return plainResponse(environ, start, text, []);
 }
 
-interface Variant {
-  file: OpenedFile;
-  coding: Precompressed | null;
-}
-
 /**
  * Serves an opened regular file; `open` opens its precompressed variants under the same rules
  * as the file itself. Takes ownership of `file`: every handle is closed by the body or here.
@@ -83,12 +76,31 @@ export async function serveFile(
   open: Opener,
   options: SendFileOptions,
 ): Promise<Body> {
-  const { chosen, anyVariant } = await chooseVariant(
-    environ,
-    file,
-    open,
-    options.precompressed ?? [],
-  );
+  let owned = file;
+  try {
+    const { chosen, anyVariant } = await chooseVariant(
+      environ,
+      file,
+      open,
+      options.precompressed ?? [],
+    );
+    owned = chosen.file;
+    return await respond(environ, start, file, chosen, anyVariant, options);
+  } catch (error) {
+    // An error before a body took the handle (a header start_response refused, say).
+    await closeQuietly(owned);
+    throw error;
+  }
+}
+
+async function respond(
+  environ: Environ,
+  start: StartResponse,
+  file: OpenedFile,
+  chosen: Variant,
+  anyVariant: boolean,
+  options: SendFileOptions,
+): Promise<Body> {
   const { stat } = chosen.file;
   const contentType = options.contentType ?? (await typeOf(file.path));
   const suffix = chosen.coding ? `-${chosen.coding}` : "";
@@ -133,25 +145,11 @@ export async function serveFile(
     await closeQuietly(chosen.file);
     return [];
   }
-  return closeOnAbort(environ, wrap(chosen.file, 0, stat.size, options));
+  return closeOnAbort(environ, wrap(chosen.file, 0, stat.size, options.blockSize));
 }
 
 function vary(headers: Headers): Headers {
   return headers.filter(([name]) => name === "Vary");
-}
-
-function wrap(
-  file: OpenedFile,
-  start: number,
-  length: number,
-  options: SendFileOptions,
-): FileWrapper {
-  return new FileWrapper(file.handle, {
-    start,
-    length,
-    path: file.path,
-    blockSize: options.blockSize,
-  });
 }
 
 function partial(
@@ -174,7 +172,7 @@ function partial(
       ["Content-Range", contentRange(range, size)],
       ["Content-Length", String(length)],
     ]);
-    return closeOnAbort(environ, wrap(file, range.start, length, options));
+    return closeOnAbort(environ, wrap(file, range.start, length, options.blockSize));
   }
   const layout = multipartLayout(ranges, size, contentType);
   start("206 Partial Content", [
@@ -183,93 +181,11 @@ function partial(
     ["Accept-Ranges", "bytes"],
     ["Content-Length", String(layout.length)],
   ]);
-  return closeOnAbort(environ, new SegmentsBody(file, layout.segments, options));
-}
-
-/** A multipart/byteranges body read from the file range by range. */
-class SegmentsBody implements AsyncIterable<Uint8Array> {
-  constructor(
-    private readonly file: OpenedFile,
-    private readonly segments: Segment[],
-    private readonly options: SendFileOptions,
-  ) {}
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
-    for (const segment of this.segments) {
-      if (!isRange(segment)) yield segment;
-      else {
-        const length = segment.end - segment.start + 1;
-        // The handle stays open across parts: close() below closes it.
-        const part = new FileWrapper(
-          { read: (...a) => this.file.handle.read(...a) },
-          {
-            start: segment.start,
-            length,
-            blockSize: this.options.blockSize,
-          },
-        );
-        yield* part;
-      }
-    }
-  }
-
-  close(): Promise<void> {
-    return closeQuietly(this.file);
-  }
-}
-
-/** Closes the body when the client leaves (tsgi.signal), not only when the gateway calls close(). */
-function closeOnAbort<B extends { close(): Promise<void> }>(environ: Environ, body: B): B {
-  const signal = environ["tsgi.signal"];
-  if (!signal) return body;
-  const close = body.close.bind(body);
-  const onAbort = () => void close().catch(() => {});
-  signal.addEventListener("abort", onAbort, { once: true });
-  body.close = () => {
-    signal.removeEventListener("abort", onAbort);
-    return close();
-  };
-  return body;
-}
-
-async function chooseVariant(
-  environ: Environ,
-  file: OpenedFile,
-  open: Opener,
-  codings: readonly Precompressed[],
-): Promise<{ chosen: Variant; anyVariant: boolean }> {
-  if (codings.length === 0) return { chosen: { file, coding: null }, anyVariant: false };
-  const found: Variant[] = [];
-  for (const coding of codings) {
-    const variant = await open(Buffer.concat([file.path, Buffer.from(SUFFIX[coding])]));
-    if (variant instanceof OpenRefused) continue;
-    if (variant.stat.isFile()) found.push({ file: variant, coding });
-    else await closeQuietly(variant);
-  }
-  const accept = environ.HTTP_ACCEPT_ENCODING;
-  const coding = negotiateEncoding(
-    accept,
-    found.map((v) => v.coding as string),
-  );
-  const chosen = found.find((v) => v.coding === coding) ?? { file, coding: null };
-  for (const v of found) if (v !== chosen) await closeQuietly(v.file);
-  if (chosen.file !== file) await closeQuietly(file);
-  return { chosen, anyVariant: found.length > 0 };
+  return closeOnAbort(environ, new SegmentsBody(file, layout.segments, options.blockSize));
 }
 
 function cacheControlOf(options: SendFileOptions): string | undefined {
   if (options.maxAge === undefined) return options.immutable ? "public, immutable" : undefined;
   const seconds = Math.max(0, Math.floor(options.maxAge));
   return `public, max-age=${seconds}${options.immutable ? ", immutable" : ""}`;
-}
-
-// mime-types is loaded by the first file served, never by an app that serves none.
-let mime: Promise<{ contentType(name: string): string | false }> | undefined;
-
-/** Content-Type from the name's extension, with a charset for text; octet-stream otherwise. */
-export async function typeOf(path: Uint8Array): Promise<string> {
-  mime ??= import("mime-types").then((m) => m.default ?? m);
-  const name = Buffer.from(path).toString("latin1");
-  const base = name.slice(name.lastIndexOf("/") + 1);
-  return (await mime).contentType(base) || "application/octet-stream";
 }

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Application } from "../../src/core/types.js";
@@ -55,4 +56,25 @@ describe("sendFile", () => {
     expect((await inject(app("nope.txt"))).statusCode).toBe(404);
     expect((await inject(app("root"))).statusCode).toBe(404);
   });
+});
+
+describe("sendFile leaks no file handle", () => {
+  const openFds = () => readdirSync("/proc/self/fd").length;
+
+  test.skipIf(!existsSync("/proc/self/fd"))(
+    "a header start_response refuses, 304s, HEAD, 416 and precompressed misses",
+    async () => {
+      const before = openFds();
+      const bad = app("root/hello.txt", { headers: [["Bad Header", "x"]] });
+      const variants = app("root/style.css", { precompressed: ["br", "gzip"] });
+      for (let i = 0; i < 20; i++) {
+        expect((await inject(bad)).statusCode).toBe(500);
+        await inject(variants, { headers: { "Accept-Encoding": "gzip", "If-None-Match": "*" } });
+        await inject(variants, { method: "HEAD" });
+        await inject(app("root/data.bin"), { headers: { Range: "bytes=5000-" } });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(openFds()).toBe(before);
+    },
+  );
 });
