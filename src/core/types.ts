@@ -1,11 +1,11 @@
-import type { FileWrapperFactory } from "./file-wrapper.js";
-
 /**
  * The tsgi contract: PEP 3333 (WSGI) in TypeScript.
  *
  * Strings in the environ, the status and the headers are *byte strings*: each char code is one
  * raw byte (latin-1), as PEP 3333's "native strings". Use `decodeUtf8()` for text.
  */
+
+import type { FileWrapperFactory } from "./file-wrapper.js";
 
 /** A list of response headers, `[name, value]`, in the order they go out. */
 export type Headers = Array<[string, string]>;
