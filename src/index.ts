@@ -25,6 +25,14 @@ export {
   ProtocolError,
   TsgiError,
 } from "./core/errors.js";
+export {
+  type FileLike,
+  FileWrapper,
+  type FileWrapperFactory,
+  type FileWrapperOptions,
+  fileWrapper,
+  isFileWrapper,
+} from "./core/file-wrapper.js";
 export { checkHeaders, checkStatus } from "./core/headers.js";
 export { type ByteSource, createInput } from "./core/input.js";
 export { type RunOptions, runApp } from "./core/run.js";

@@ -13,6 +13,7 @@ export {
   type ErrorPage,
 } from "./catch-errors.js";
 export { type AddressMatcher, addressMatcher, parseIp } from "./cidr.js";
+export { type ConditionalOptions, conditional } from "./conditional.js";
 export { type DevelopmentOptions, development } from "./development.js";
 export { dispatcher } from "./dispatcher.js";
 export {
@@ -22,6 +23,7 @@ export {
   parseHtpasswd,
   verifyHash,
 } from "./htpasswd.js";
+export { formatHttpDate, parseHttpDate } from "./http/http-date.js";
 export { type AccessLogResult, accessLogFields, logUri } from "./log-fields.js";
 export {
   type AccessLogFields,
@@ -38,4 +40,7 @@ export {
   type ProxyFixOriginal,
   proxyFix,
 } from "./proxy-fix.js";
+export { type Precompressed, type SendFileOptions, sendFile } from "./send-file.js";
+export { type StaticFilesOptions, staticFiles } from "./static-files.js";
 export { validator } from "./validator.js";
+export { type XSendfileOptions, type XSendfileType, xSendfile } from "./x-sendfile.js";
