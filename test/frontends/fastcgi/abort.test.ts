@@ -299,11 +299,11 @@ describe("a client that leaves an endless body", () => {
     c.begin(1);
     c.params(1, cgiParams("/"));
     c.stdin(1, new Uint8Array(0));
-    await sleep(100);
-    expect(c.stdoutBytes).toBeGreaterThan(0);
+    await waitFor(() => c.stdoutBytes > 0, 10_000, "the first STDOUT");
     c.socket.destroy();
-    // A server spinning on microtasks would never let this timer fire.
-    await sleep(200);
+    // A server spinning on microtasks would never let waitFor's timer fire.
+    await waitFor(() => closed > 0, 10_000, "close()");
+    await sleep(50);
     expect(closed).toBe(1);
   });
 });
