@@ -63,7 +63,8 @@ export function parseHead(head: string): ParsedHead {
   return {
     status,
     code,
-    headers: connection ? withoutListed(headers, connection) : headers,
+    // Node's own "Connection: close" (shouldKeepAlive is off) lists nothing to drop.
+    headers: connection && connection !== "close" ? withoutListed(headers, connection) : headers,
     chunked,
   };
 }

@@ -250,6 +250,7 @@ export class NodeSocket extends Duplex {
   /** `res` emitted `finish`. */
   finished(): void {
     this.#finished = true;
+    if (this.#listening) this.environ["tsgi.signal"].removeEventListener("abort", this);
     this.#wake();
   }
 

@@ -5,6 +5,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { bodyParser } from "@koa/bodyparser";
 import connect from "connect";
 import type express from "express";
@@ -52,6 +53,12 @@ export function expressApp(make: typeof express) {
   app.get("/big", (_req, res) => {
     res.write(BIG);
     res.end(BIG);
+  });
+  app.get("/file", (_req, res, next) => {
+    res.sendFile(fileURLToPath(import.meta.url), (error) => error && next(error));
+  });
+  app.get("/download", (_req, res) => {
+    res.download(fileURLToPath(import.meta.url), "apps.ts");
   });
   app.get("/who", (req, res) => {
     res.json({ ip: req.ip, protocol: req.protocol, secure: req.secure, host: req.hostname });
