@@ -7,8 +7,9 @@
 //   npm run build && node bench/micro/adapters-node.mjs [--seconds 2] [--rounds 5]
 //
 // Prints per case the median µs of CPU (process.cpuUsage) per request over the rounds.
-import { createRequire } from "node:module";
+
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import { Duplex } from "node:stream";
 import { parseArgs } from "node:util";
 import { buildEnviron, fromNode, runApp } from "../../dist/index.js";
@@ -107,7 +108,9 @@ function nativeDriver(listener) {
   socket.setNoDelay = () => socket;
   socket.setKeepAlive = () => socket;
   server.emit("connection", socket);
-  const request = Buffer.from("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n");
+  const request = Buffer.from(
+    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n",
+  );
   return () =>
     new Promise((resolve) => {
       done = resolve;
@@ -134,9 +137,21 @@ async function measure(run, seconds) {
 
 const cases = [
   ["express hello: node:http (in-memory socket)", nativeDriver(expressHello())],
-  ["express hello: fromNode + runApp", ((app) => () => viaTsgi(app))(fromNode(expressHello()))],
+  [
+    "express hello: fromNode + runApp",
+    (
+      (app) => () =>
+        viaTsgi(app)
+    )(fromNode(expressHello())),
+  ],
   ["bare listener: node:http (in-memory socket)", nativeDriver(bare)],
-  ["bare listener: fromNode + runApp", ((app) => () => viaTsgi(app))(fromNode(bare))],
+  [
+    "bare listener: fromNode + runApp",
+    (
+      (app) => () =>
+        viaTsgi(app)
+    )(fromNode(bare)),
+  ],
 ];
 
 const seconds = Number(opts.seconds);
@@ -148,6 +163,8 @@ for (let round = 0; round < Number(opts.rounds); round++) {
 for (const [name, values] of results) {
   values.sort((a, b) => a - b);
   const median = values[Math.floor(values.length / 2)];
-  console.log(`${name.padEnd(46)} ${median.toFixed(2)} µs CPU/req  (${values.map((v) => v.toFixed(2)).join(" ")})`);
+  console.log(
+    `${name.padEnd(46)} ${median.toFixed(2)} µs CPU/req  (${values.map((v) => v.toFixed(2)).join(" ")})`,
+  );
 }
 if (bytes === 0) throw new Error("nothing was written");
