@@ -185,10 +185,7 @@ function createRequest(socket: NodeSocket, environ: Environ): IncomingMessage {
   const { target, mount } = requestLine(environ);
   req.method = environ.REQUEST_METHOD;
   req.url = target;
-  const version = /^HTTP\/(\d)(?:\.(\d))?$/.exec(environ.SERVER_PROTOCOL);
-  req.httpVersionMajor = version ? Number(version[1]) : 1;
-  req.httpVersionMinor = version ? Number(version[2] ?? 0) : 1;
-  req.httpVersion = `${req.httpVersionMajor}.${req.httpVersionMinor}`;
+  setVersion(req, environ.SERVER_PROTOCOL);
   const raw: string[] = [];
   for (const [name, value] of requestHeaders(environ)) raw.push(name, value);
   setRawHeaders(req, raw);
@@ -200,6 +197,23 @@ function createRequest(socket: NodeSocket, environ: Environ): IncomingMessage {
     own.originalUrl = mount + target;
   }
   return req;
+}
+
+/**
+ * `req.httpVersion` from SERVER_PROTOCOL. HTTP/1.0 stays 1.0 (Node then frames and keeps alive
+ * as for a 1.0 client); HTTP/2 and HTTP/3 reach a Node server behind a proxy as HTTP/1.1, and
+ * ServerResponse would treat a "2.0" as 1.0 (no Content-Length of its own): they are 1.1 here.
+ */
+function setVersion(req: IncomingMessage, protocol: string): void {
+  if (protocol === "HTTP/1.0") {
+    req.httpVersionMajor = 1;
+    req.httpVersionMinor = 0;
+    req.httpVersion = "1.0";
+  } else {
+    req.httpVersionMajor = 1;
+    req.httpVersionMinor = 1;
+    req.httpVersion = "1.1";
+  }
 }
 
 let headersCount: symbol | undefined;

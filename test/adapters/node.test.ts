@@ -78,6 +78,26 @@ describe("fromNode: the request", () => {
     expect(seen.headers).not.toHaveProperty("proxy");
   });
 
+  it.each([
+    ["HTTP/1.0", "1.0", undefined],
+    ["HTTP/1.1", "1.1", "2"],
+    // Behind a proxy a Node server sees 1.1; as "2.0" ServerResponse would act as for 1.0.
+    ["HTTP/2.0", "1.1", "2"],
+  ])(
+    "SERVER_PROTOCOL %s is httpVersion %s (Content-Length %s)",
+    async (protocol, version, length) => {
+      let seen = "";
+      const app = fromNode((req, res) => {
+        seen = req.httpVersion;
+        res.end("ok");
+      });
+      const res = await runRaw(app, { url: "/", environ: { SERVER_PROTOCOL: protocol } });
+      expect(seen).toBe(version);
+      expect(res.headers.find(([name]) => name === "Content-Length")?.[1]).toBe(length);
+      expect(res.body.toString()).toBe("ok");
+    },
+  );
+
   it("presents a body without CONTENT_LENGTH as chunked, and none for a GET", async () => {
     const heads: unknown[] = [];
     const app = fromNode((req, res) => {
