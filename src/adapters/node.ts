@@ -1,7 +1,8 @@
-import { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Application, Body, Environ, StartResponse } from "../core/types.js";
-import { NodeSocket } from "./node-socket.js";
+import { nodeHttp } from "./builtins.js";
+import { createSocket, isNodeSocket, type NodeSocket } from "./node-socket.js";
 import { requestHeaders, requestLine } from "./request-line.js";
 
 /** A Node request listener: Express 4/5 and Connect apps, Koa's `app.callback()`, ... */
@@ -87,7 +88,7 @@ export function fromNode(handler: NodeHandler, options: FromNodeOptions = {}): A
 export function environOf(message: IncomingMessage | ServerResponse): Environ | undefined {
   const socket =
     (message as { socket?: unknown }).socket ?? (message as ServerResponse).req?.socket;
-  return socket instanceof NodeSocket ? socket.environ : undefined;
+  return isNodeSocket(socket) ? socket.environ : undefined;
 }
 
 function resolveTarget(handler: NodeHandler): Target {
@@ -132,9 +133,9 @@ function serveNode(
   startResponse: StartResponse,
   highWaterMark: number | undefined,
 ): Body | Promise<Body> {
-  const socket = new NodeSocket(environ, startResponse, highWaterMark);
+  const socket = createSocket(environ, startResponse, highWaterMark);
   const req = createRequest(socket, environ);
-  const res = new ServerResponse(req);
+  const res = new (nodeHttp().ServerResponse)(req);
   // Node must not chunk-frame (the web server frames) nor date the response: with
   // Transfer-Encoding removed it sets Content-Length exactly where it would natively.
   res.sendDate = false;
@@ -181,7 +182,7 @@ function serveNode(
 }
 
 function createRequest(socket: NodeSocket, environ: Environ): IncomingMessage {
-  const req = new IncomingMessage(socket as unknown as Socket);
+  const req = new (nodeHttp().IncomingMessage)(socket as unknown as Socket);
   const { target, mount } = requestLine(environ);
   req.method = environ.REQUEST_METHOD;
   req.url = target;
@@ -297,7 +298,7 @@ const DONE = Promise.resolve({ done: true, value: undefined } as const);
 // the socket detached, and 'close' follows on the next tick.
 function onResponseFinish(this: ServerResponse): void {
   const socket = this.socket as unknown as NodeSocket | null;
-  if (!(socket instanceof NodeSocket)) return;
+  if (!isNodeSocket(socket)) return;
   socket.finished();
   const req = socket.req as IncomingMessage & {
     _consuming?: boolean;

@@ -1,5 +1,8 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { IncomingMessage, type RequestListener, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import express from "express";
 import Koa from "koa";
 import { describe, expect, it } from "vitest";
@@ -487,4 +490,18 @@ describe("fromNode: the prototype trap (light-my-request#333)", () => {
     );
     expect(after).toEqual(before);
   });
+});
+
+describe("fromNode: loading", () => {
+  // An app under CGI that imports anything from "tsgi" must not pay for node:http (~3 ms).
+  it.each(["dist/index.js", "dist/index.cjs"])(
+    "importing %s loads neither node:http nor node:stream",
+    (file) => {
+      const path = fileURLToPath(new URL(`../../${file}`, import.meta.url));
+      if (!existsSync(path)) throw new Error(`${file} is missing: run \`npm run build\` first`);
+      const script = `import(${JSON.stringify(path)}).then((m) => { if (!m.fromNode) throw new Error("no fromNode"); console.log(process.moduleLoadList.filter((n) => /^NativeModule (http|_http_server|stream)$/.test(n)).join()); })`;
+      const out = execFileSync(process.execPath, ["-e", script], { encoding: "utf8" });
+      expect(out.trim()).toBe("");
+    },
+  );
 });
