@@ -166,6 +166,41 @@ describe("fromNode: the request", () => {
     expect(states[2]).toEqual(["end", true]);
   });
 
+  it("destroys the request (aborted, error ECONNRESET, close) when the upload is cut off", async () => {
+    const events: string[] = [];
+    const controller = new AbortController();
+    const app = fromNode((req, res) => {
+      req.on("aborted", () => events.push("aborted"));
+      req.on("error", (error: Error & { code?: string }) => events.push(`error ${error.code}`));
+      req.on("close", () => events.push("close"));
+      res.on("close", () => events.push("res close"));
+      req.resume();
+    });
+    async function* source() {
+      yield Buffer.from("part of it");
+      await tick();
+      controller.abort(new ClientGoneError());
+      throw new ClientGoneError();
+    }
+    const { testEnviron } = await import("../helpers/environ.js");
+    const { runApp } = await import("../../src/core/run.js");
+    const environ = testEnviron(
+      { REQUEST_METHOD: "POST", PATH_INFO: "/", CONTENT_LENGTH: "100" },
+      { source: source(), signal: controller.signal },
+    );
+    const outcome = await runApp(app, environ, {
+      commit() {},
+      write() {},
+      end() {},
+      abort() {},
+    });
+    for (let i = 0; i < 5; i++) await tick();
+    expect(outcome.kind).toBe("gone");
+    expect(events).toEqual(
+      expect.arrayContaining(["aborted", "error ECONNRESET", "close", "res close"]),
+    );
+  });
+
   it("makes SCRIPT_NAME Express's mount (req.baseUrl, req.originalUrl)", async () => {
     const app = fromNode(expressApp(express));
     const res = await runRaw(app, {
