@@ -23,6 +23,7 @@ export interface NodeSocket extends Duplex {
   res: ServerResponse | null;
   streamBody(first: Uint8Array | null, rest: AsyncIterator<Uint8Array>): void;
   nextChunk(): Step | Promise<Step>;
+  settled(): Buffer[] | null;
   stop(reason: unknown): void;
   finished(): void;
   gone(reason: unknown): void;
@@ -189,7 +190,11 @@ function defineNodeSocket(Base: typeof Duplex): NodeSocketClass {
         rest = this.#takeHead(chunk, encoding);
         if (rest === null || this.#failure !== undefined) return;
       }
-      const bytes = typeof rest === "string" ? Buffer.from(rest, encoding) : rest;
+      // What follows a head that came as bytes is a latin-1 string here (#takeHead).
+      const bytes =
+        typeof rest !== "string"
+          ? rest
+          : Buffer.from(rest, typeof chunk === "string" ? encoding : "latin1");
       if (bytes.length === 0) return;
       if (this.#dechunker !== null) this.#dechunker.push(bytes, this.#queue);
       else this.#queue.push(bytes);
@@ -265,6 +270,26 @@ function defineNodeSocket(Base: typeof Duplex): NodeSocketClass {
         this.#reject = reject;
         this.#listen();
       });
+    }
+
+    /**
+     * The whole body, when the listener already ended the response (res.end() before it
+     * returned: a hello world, a JSON answer): the core then sends a plain array synchronously,
+     * so the FastCGI front-end writes head, body and end in one syscall, not the end a tick
+     * later. Null when the response is still being written (the body is then pulled).
+     */
+    settled(): Buffer[] | null {
+      if (this.#failure !== undefined || !this.res?.writableEnded) return null;
+      // Nothing more can be written: taking the held writes early costs no backpressure.
+      while (this.#held !== null) {
+        const held = this.#held;
+        this.#held = null;
+        held(); // may hand over the rest of what Node buffered
+      }
+      if (this.#failure !== undefined || !this.#complete()) return null;
+      const chunks = this.#queue.slice();
+      this.#queue.length = 0;
+      return chunks;
     }
 
     /** Everything Node will write has been written: res.end() ran and nothing is buffered. */

@@ -146,7 +146,6 @@ function serveNode(
   socket.res = res;
   res.on("finish", onResponseFinish);
   socket.on("drain", onSocketDrain);
-  const body = new ResponseBody(socket);
   const input = environ["tsgi.input"];
   switch (bodyKind(environ)) {
     case "none":
@@ -156,11 +155,11 @@ function serveNode(
         req.complete = true;
         req.push(null);
       }
-      return body;
+      return socket.settled() ?? new ResponseBody(socket);
     case "present":
       socket.streamBody(null, input[Symbol.asyncIterator]());
       run(listener, req, res, socket);
-      return body;
+      return socket.settled() ?? new ResponseBody(socket);
     default: {
       // No CONTENT_LENGTH and no Transfer-Encoding: a body ends the input (FastCGI STDIN).
       const it = input[Symbol.asyncIterator]();
@@ -175,7 +174,7 @@ function serveNode(
           socket.streamBody(step.value, it);
         }
         run(listener, req, res, socket);
-        return body;
+        return socket.settled() ?? new ResponseBody(socket);
       });
     }
   }

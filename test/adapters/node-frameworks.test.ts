@@ -100,6 +100,9 @@ const fastifyCases: Array<[string, Case]> = [
 const plainCases: Array<[string, Case]> = [
   ["writeHead with a reason and cookies", { url: "/head" }],
   ["404", { method: "DELETE", url: "/x?y" }],
+  ["a latin-1 header before a string body", { url: "/latin1-string" }],
+  ["a latin-1 header before a Buffer body", { url: "/latin1-buffer" }],
+  ["base64 writes", { url: "/base64" }],
 ];
 
 function differential(
