@@ -201,8 +201,11 @@ describe("fromNode: the request", () => {
     );
   });
 
-  it("makes SCRIPT_NAME Express's mount (req.baseUrl, req.originalUrl)", async () => {
-    const app = fromNode(expressApp(express));
+  it.each([
+    ["Express 5", express],
+    ["Express 4", express4],
+  ])("%s: SCRIPT_NAME is the mount (req.baseUrl, req.originalUrl)", async (_name, make) => {
+    const app = fromNode(expressApp(make));
     const res = await runRaw(app, {
       url: "/shop/raw/a%2Fb?x=1",
       environ: { SCRIPT_NAME: "/shop", PATH_INFO: "/raw/a/b", REQUEST_URI: "/shop/raw/a%2Fb?x=1" },
