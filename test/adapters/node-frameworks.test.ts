@@ -20,14 +20,14 @@ import { type Case, listen, viaNative, viaTsgi } from "./node-harness.js";
 const json = { "content-type": "application/json" };
 const form = { "content-type": "application/x-www-form-urlencoded" };
 
-const expressCases: Array<[string, Case]> = [
+/** What the Express, Koa and Fastify apps all answer (Fastify refuses urlencoded: 415 both ways). */
+const common: Array<[string, Case]> = [
   ["a route", { url: "/hello" }],
-  ["route and query params", { url: "/users/42?sort=desc&tag=a&tag=b" }],
   ["a JSON body", { method: "POST", url: "/json", headers: json, body: '{"a":[1,2],"b":"é"}' }],
   ["a urlencoded body", { method: "POST", url: "/form", headers: form, body: "a=1&b=two+words" }],
   [
     "a chunked JSON upload",
-    { method: "POST", url: "/json", headers: json, body: '{"chunked":true}', chunked: true },
+    { method: "POST", url: "/json", headers: json, body: '{"c":1}', chunked: true },
   ],
   ["several Set-Cookie", { url: "/cookies" }],
   ["a redirect", { url: "/redirect" }],
@@ -39,6 +39,11 @@ const expressCases: Array<[string, Case]> = [
   ],
   ["HEAD", { method: "HEAD", url: "/hello" }],
   ["204", { url: "/empty" }],
+];
+
+const expressCases: Array<[string, Case]> = [
+  ...common,
+  ["route and query params", { url: "/users/42?sort=desc&tag=a&tag=b" }],
   ["an ETag", { url: "/etag" }],
   [
     "304 for If-None-Match",
@@ -55,22 +60,7 @@ const expressCases: Array<[string, Case]> = [
   ["a bad JSON body", { method: "POST", url: "/json", headers: json, body: "{nope" }],
 ];
 
-const koaCases: Array<[string, Case]> = [
-  ["a route", { url: "/hello" }],
-  ["query", { url: "/query?a=1&a=2&b=%2F" }],
-  ["a JSON body", { method: "POST", url: "/json", headers: json, body: '{"k":"v"}' }],
-  ["a urlencoded body", { method: "POST", url: "/form", headers: form, body: "a=1&b=2" }],
-  [
-    "a chunked JSON upload",
-    { method: "POST", url: "/json", headers: json, body: '{"c":1}', chunked: true },
-  ],
-  ["several Set-Cookie", { url: "/cookies" }],
-  ["a redirect", { url: "/redirect" }],
-  ["a thrown error", { url: "/error" }],
-  ["404", { url: "/nowhere" }],
-  ["HEAD", { method: "HEAD", url: "/hello" }],
-  ["204", { url: "/empty" }],
-];
+const koaCases: Array<[string, Case]> = [...common, ["query", { url: "/query?a=1&a=2&b=%2F" }]];
 
 const connectCases: Array<[string, Case]> = [
   ["a route", { url: "/hello" }],
@@ -81,19 +71,8 @@ const connectCases: Array<[string, Case]> = [
 ];
 
 const fastifyCases: Array<[string, Case]> = [
-  ["a route", { url: "/hello" }],
+  ...common,
   ["route and query params", { url: "/users/7?q=1" }],
-  ["a JSON body", { method: "POST", url: "/json", headers: json, body: '{"f":true}' }],
-  [
-    "a chunked JSON upload",
-    { method: "POST", url: "/json", headers: json, body: '{"f":2}', chunked: true },
-  ],
-  ["several Set-Cookie", { url: "/cookies" }],
-  ["a redirect", { url: "/redirect" }],
-  ["a thrown error", { url: "/error" }],
-  ["404", { url: "/nowhere" }],
-  ["HEAD", { method: "HEAD", url: "/hello" }],
-  ["204", { url: "/empty" }],
   ["writeHead(status, object) on reply.raw", { url: "/head" }],
 ];
 
