@@ -99,15 +99,25 @@ function resolveTarget(handler: NodeHandler): Target {
       return fastifyTarget(handler as { ready(): PromiseLike<unknown>; routing: NodeListener });
     }
     if (typeof shape.callback === "function") {
-      return { listener: (handler as { callback(): NodeListener }).callback(), booting: null };
+      // Koa composes its middleware in callback(): made at the first request, so middleware
+      // added after fromNode(app) (an app module that exports first) is in it.
+      const koa = handler as { callback(): NodeListener };
+      let callback: NodeListener | undefined;
+      return { listener: (req, res) => (callback ??= koa.callback())(req, res), booting: null };
     }
     if (typeof shape.emit === "function" && typeof shape.listeners === "function") {
       const server = handler as { emit(event: string, ...args: unknown[]): unknown };
       return { listener: (req, res) => server.emit("request", req, res), booting: null };
     }
   }
+  const got =
+    handler === null
+      ? "null"
+      : typeof handler === "object"
+        ? `an object with keys ${Object.keys(handler).slice(0, 8).join(", ") || "(none)"}`
+        : typeof handler;
   throw new TypeError(
-    "fromNode(handler): expected a request listener (req, res), an Express/Connect/Koa app, a Fastify instance or an http.Server",
+    `fromNode(handler): expected a request listener (req, res), an Express/Connect/Koa app, a Fastify instance or an http.Server; got ${got}`,
   );
 }
 

@@ -505,6 +505,22 @@ describe("fromNode: the response", () => {
   });
 });
 
+describe("fromNode: what it accepts", () => {
+  it("refuses what is no Node handler, saying what it got", () => {
+    expect(() => fromNode({ fetch() {} } as never)).toThrow(/got an object with keys fetch/);
+    expect(() => fromNode(42 as never)).toThrow(/got number/);
+  });
+
+  it("composes a Koa app at its first request: middleware added after fromNode is in it", async () => {
+    const koa = new Koa();
+    const app = fromNode(koa);
+    koa.use((ctx) => {
+      ctx.body = "added later";
+    });
+    expect((await inject(app)).text()).toBe("added later");
+  });
+});
+
 describe("fromNode: the prototype trap (light-my-request#333)", () => {
   it("leaves the Express app working on a real node:http server afterwards", async () => {
     const before = [IncomingMessage.prototype, ServerResponse.prototype].map(
