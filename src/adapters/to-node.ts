@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { RequestAbort } from "../core/abort.js";
 import { buildEnviron } from "../core/environ.js";
-import { badRequestPage } from "../core/error-app.js";
+import { badRequestPage, gatewayPage } from "../core/error-app.js";
 import { ClientGoneError, ProtocolError } from "../core/errors.js";
 import { type RunOptions, runApp } from "../core/run.js";
 import type { Application, Environ, ErrorStream, Headers, Sink } from "../core/types.js";
@@ -65,15 +65,34 @@ export function toNode(
         runOnce: false,
       });
     } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      errors.write(`tsgi: 400 Bad Request (${req.method} ${req.url}): ${error.message}\n`);
-      const page = badRequestPage(error.message);
-      res.writeHead(400, "Bad Request", page.headers.flat());
-      res.end(page.body);
+      answerUnbuilt(req, res, error, errors);
       return;
     }
+    // runApp never rejects: every failure is in its Outcome and on tsgi.errors.
     await runApp(app, environ, new NodeResponseSink(res), { ...runOptions, abort });
   };
+}
+
+/**
+ * No environ could be built: a malformed Content-Length is the client's 400; anything else is
+ * a bug here, answered 500 rather than left as an unhandled rejection in the host server.
+ */
+function answerUnbuilt(
+  req: IncomingMessage,
+  res: ServerResponse,
+  error: unknown,
+  errors: ErrorStream,
+): void {
+  const bad = error instanceof ProtocolError;
+  const reason = error instanceof Error ? error.message : String(error);
+  errors.write(`tsgi: ${bad ? "400" : "500"} (${req.method} ${req.url}): ${reason}\n`);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const page = bad ? badRequestPage(reason) : gatewayPage("500 Internal Server Error");
+  res.writeHead(Number(page.status.slice(0, 3)), page.status.slice(4), page.headers.flat());
+  res.end(page.body);
 }
 
 function metaVariables(req: IncomingMessage): Record<string, string> {

@@ -1,4 +1,11 @@
-import { request as httpRequest, type RequestListener } from "node:http";
+import {
+  request as httpRequest,
+  IncomingMessage,
+  type RequestListener,
+  ServerResponse,
+} from "node:http";
+import type { Socket } from "node:net";
+import { Duplex } from "node:stream";
 import express from "express";
 import Fastify from "fastify";
 import Koa from "koa";
@@ -169,5 +176,35 @@ describe("toNode", () => {
     req.on("error", () => {});
     req.end();
     expect(await gone).toMatchObject({ code: "ERR_TSGI_CLIENT_GONE" });
+  });
+
+  it("answers 400 for a Content-Length it cannot use, without calling the app", async () => {
+    const written: Buffer[] = [];
+    const socket = new Duplex({
+      read() {},
+      write(chunk, _encoding, callback) {
+        written.push(Buffer.from(chunk));
+        callback();
+      },
+    });
+    const req = new IncomingMessage(socket as unknown as Socket);
+    req.method = "POST";
+    req.url = "/";
+    req.headers = { "content-length": "12x" };
+    req.rawHeaders = ["Content-Length", "12x"];
+    const res = new ServerResponse(req);
+    res.assignSocket(socket as unknown as Socket);
+    let called = false;
+    const log = { text: "" };
+    await toNode(
+      () => {
+        called = true;
+        return [];
+      },
+      { errors: { write: (text) => void (log.text += text), flush() {} } },
+    )(req, res);
+    expect(called).toBe(false);
+    expect(Buffer.concat(written).toString("latin1")).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(log.text).toContain("CONTENT_LENGTH");
   });
 });
