@@ -13,6 +13,7 @@ export {
   type NodeListener,
 } from "./adapters/node.js";
 export { type ToFetchOptions, toFetch } from "./adapters/to-fetch.js";
+export { type ToNodeOptions, toNode } from "./adapters/to-node.js";
 export { buildEnviron, type EnvironOptions, urlScheme } from "./core/environ.js";
 export { EnvironShapes } from "./core/environ-shapes.js";
 export { errorApp } from "./core/error-app.js";
