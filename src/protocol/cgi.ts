@@ -63,6 +63,10 @@ export function addHeaderVariables(
   headers: Iterable<[string, string]>,
 ): void {
   for (const [name, value] of headers) {
+    // RFC 3875 §4.1.18 maps "-" to "_", so `X_Forwarded_For` would become the same variable as
+    // `X-Forwarded-For` and a client could add to a header a proxy set. nginx
+    // (underscores_in_headers off) and Apache 2.4 drop such names; so does tsgi.
+    if (name.includes("_")) continue;
     const key = metaVariableName(name);
     const previous = vars[key];
     if (previous === undefined || !isHeaderKey(key)) vars[key] = value;

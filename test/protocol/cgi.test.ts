@@ -12,6 +12,16 @@ function vars(request: Partial<HttpRequestInfo>): Record<string, string> {
 }
 
 describe("metaVariablesFromRequest", () => {
+  test("a header name with an underscore is dropped, as nginx and Apache drop it", () => {
+    const result = vars({
+      headers: [
+        ["X-Forwarded-For", "10.0.0.1"],
+        ["X_Forwarded_For", "6.6.6.6"],
+      ],
+    });
+    expect(result.HTTP_X_FORWARDED_FOR).toBe("10.0.0.1");
+  });
+
   test("sets the RFC 3875 §4.1 variables", () => {
     expect(
       vars({
@@ -75,7 +85,7 @@ describe("metaVariablesFromRequest", () => {
     [
       [
         ["X-A", "1"],
-        ["X_A", "2"],
+        ["x-a", "2"],
       ],
       { HTTP_X_A: "1, 2" },
     ],
