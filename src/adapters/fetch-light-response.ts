@@ -1,3 +1,5 @@
+import { baseClass } from "./builtins.js";
+
 /**
  * fromFetch's `lightResponse` (on by default): a `Response` that costs nothing until used.
  *
@@ -14,7 +16,11 @@
  * answers from it: the object behaves as a Response in every respect but its cost.
  */
 
-const NativeResponse: typeof Response = globalThis.Response;
+let NativeResponse: typeof Response | undefined;
+function nativeResponse(): typeof Response {
+  NativeResponse ??= baseClass(globalThis.Response);
+  return NativeResponse;
+}
 
 const BODY = Symbol("tsgi.body");
 const INIT = Symbol("tsgi.init");
@@ -31,7 +37,7 @@ function real(light: Light): Response {
   if (!made) {
     const body = light[BODY];
     const init = typeof body === "string" ? withTextType(light[INIT]) : light[INIT];
-    made = new NativeResponse(body as BodyInit | null, init);
+    made = new (nativeResponse())(body as BodyInit | null, init);
     light[REAL] = made;
   }
   return made;
@@ -61,34 +67,42 @@ export class LightResponse {
 
   // `instanceof Response` holds for real Responses too, whichever class the global names.
   static [Symbol.hasInstance](value: unknown): boolean {
-    return value instanceof NativeResponse;
+    return value instanceof nativeResponse();
   }
 }
 
-Object.setPrototypeOf(LightResponse, NativeResponse); // Response.json(), .redirect(), .error()
-Object.setPrototypeOf(LightResponse.prototype, NativeResponse.prototype);
+let prepared = false;
 
-// Every member of Response answers from the real one, made on first use.
-for (let proto = NativeResponse.prototype; proto !== Object.prototype; ) {
-  for (const name of Object.getOwnPropertyNames(proto)) {
-    if (name === "constructor") continue;
-    const descriptor = Object.getOwnPropertyDescriptor(proto, name);
-    if (descriptor?.get) {
-      Object.defineProperty(LightResponse.prototype, name, {
-        get(this: Light) {
-          return Reflect.get(real(this), name);
-        },
-      });
-    } else if (typeof descriptor?.value === "function") {
-      Object.defineProperty(LightResponse.prototype, name, {
-        value(this: Light, ...args: unknown[]) {
-          const response = real(this) as unknown as Record<string, (...a: unknown[]) => unknown>;
-          return response[name](...args);
-        },
-      });
+/** Chains LightResponse to the real Response, once, on the first request that uses it. */
+function prepareLightResponse(): void {
+  if (prepared) return;
+  prepared = true;
+  const Native = nativeResponse();
+  Object.setPrototypeOf(LightResponse, Native); // Response.json(), .redirect(), .error()
+  Object.setPrototypeOf(LightResponse.prototype, Native.prototype);
+
+  // Every member of Response answers from the real one, made on first use.
+  for (let proto = Native.prototype; proto !== Object.prototype; ) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name === "constructor") continue;
+      const descriptor = Object.getOwnPropertyDescriptor(proto, name);
+      if (descriptor?.get) {
+        Object.defineProperty(LightResponse.prototype, name, {
+          get(this: Light) {
+            return Reflect.get(real(this), name);
+          },
+        });
+      } else if (typeof descriptor?.value === "function") {
+        Object.defineProperty(LightResponse.prototype, name, {
+          value(this: Light, ...args: unknown[]) {
+            const response = real(this) as unknown as Record<string, (...a: unknown[]) => unknown>;
+            return response[name](...args);
+          },
+        });
+      }
     }
+    proto = Object.getPrototypeOf(proto);
   }
-  proto = Object.getPrototypeOf(proto);
 }
 
 /** What `respond` needs of an untouched light Response whose body is a string, bytes or null. */
@@ -135,6 +149,7 @@ export function lightParts(response: unknown): LightParts | undefined {
 
 /** Runs `call` with `globalThis.Response` naming LightResponse; the original is always put back. */
 export function withLightResponse<T>(call: () => T): T {
+  prepareLightResponse();
   const previous = globalThis.Response;
   globalThis.Response = LightResponse as unknown as typeof Response;
   try {

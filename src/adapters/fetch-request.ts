@@ -1,4 +1,5 @@
 import type { Environ } from "../core/types.js";
+import { baseClass } from "./builtins.js";
 import { requestHeaders, requestLine } from "./request-line.js";
 
 /**
@@ -10,8 +11,11 @@ import { requestHeaders, requestLine } from "./request-line.js";
  * body, `clone()`, `json()`, `formData()`, ... (the approach of @hono/node-server v2).
  */
 
-// Captured at load: @hono/node-server swaps `globalThis.Request` for a subclass when it starts.
-const NativeRequest: typeof Request = globalThis.Request;
+let NativeRequest: typeof Request | undefined;
+function nativeRequest(): typeof Request {
+  NativeRequest ??= baseClass(globalThis.Request);
+  return NativeRequest;
+}
 
 const ENVIRON = Symbol("tsgi.environ");
 const URL_KEY = Symbol("tsgi.url");
@@ -81,7 +85,7 @@ const UNSAFE_ALL = /[^\x21\x24-\x3b\x3d\x3f-\x7e]/g;
 
 /** The lazily built Request for one environ. */
 export function createRequest(environ: Environ): Request {
-  const request = Object.create(prototype) as LazyRequest;
+  const request = Object.create(requestPrototype()) as LazyRequest;
   request[ENVIRON] = environ;
   request[URL_KEY] = fetchUrl(environ);
   return request as unknown as Request;
@@ -102,7 +106,7 @@ function real(request: LazyRequest): Request {
     init.body = inputStream(environ);
     init.duplex = "half";
   }
-  const request2 = new NativeRequest(request[URL_KEY], init);
+  const request2 = new (nativeRequest())(request[URL_KEY], init);
   request[REAL] = request2;
   return request2;
 }
@@ -139,57 +143,68 @@ function inputStream(environ: Environ): ReadableStream<Uint8Array> {
   );
 }
 
-const prototype: object = Object.create(NativeRequest.prototype);
+let lazyPrototype: object | undefined;
 
-Object.defineProperties(prototype, {
-  method: {
-    get(this: LazyRequest) {
-      return this[ENVIRON].REQUEST_METHOD;
-    },
-  },
-  url: {
-    get(this: LazyRequest) {
-      return this[URL_KEY];
-    },
-  },
-  headers: {
-    get(this: LazyRequest) {
-      return this[REAL]?.headers ?? headersOf(this);
-    },
-  },
-  signal: {
-    get(this: LazyRequest) {
-      return this[REAL]?.signal ?? this[ENVIRON]["tsgi.signal"];
-    },
-  },
-  [Symbol.for("nodejs.util.inspect.custom")]: {
-    value(this: LazyRequest) {
-      return `Request (tsgi, lazy) ${this.method} ${this[URL_KEY]}`;
-    },
-  },
-});
+/** The prototype of the lazy requests, made on the first request (it reads Request.prototype). */
+function requestPrototype(): object {
+  lazyPrototype ??= makePrototype();
+  return lazyPrototype;
+}
 
-// Everything else Request has (body, bodyUsed, clone(), json(), formData(), cache, mode, ...)
-// is answered by the real Request, made on first use. Read from the prototype chain, so a
-// future Request member is covered too.
-for (let proto = NativeRequest.prototype; proto !== Object.prototype; ) {
-  for (const name of Object.getOwnPropertyNames(proto)) {
-    if (name === "constructor" || Object.hasOwn(prototype, name)) continue;
-    const descriptor = Object.getOwnPropertyDescriptor(proto, name);
-    if (descriptor?.get) {
-      Object.defineProperty(prototype, name, {
-        get(this: LazyRequest) {
-          return Reflect.get(real(this), name);
-        },
-      });
-    } else if (typeof descriptor?.value === "function") {
-      Object.defineProperty(prototype, name, {
-        value(this: LazyRequest, ...args: unknown[]) {
-          const request = real(this) as unknown as Record<string, (...a: unknown[]) => unknown>;
-          return request[name](...args);
-        },
-      });
+function makePrototype(): object {
+  const prototype: object = Object.create(nativeRequest().prototype);
+
+  Object.defineProperties(prototype, {
+    method: {
+      get(this: LazyRequest) {
+        return this[ENVIRON].REQUEST_METHOD;
+      },
+    },
+    url: {
+      get(this: LazyRequest) {
+        return this[URL_KEY];
+      },
+    },
+    headers: {
+      get(this: LazyRequest) {
+        return this[REAL]?.headers ?? headersOf(this);
+      },
+    },
+    signal: {
+      get(this: LazyRequest) {
+        return this[REAL]?.signal ?? this[ENVIRON]["tsgi.signal"];
+      },
+    },
+    [Symbol.for("nodejs.util.inspect.custom")]: {
+      value(this: LazyRequest) {
+        return `Request (tsgi, lazy) ${this.method} ${this[URL_KEY]}`;
+      },
+    },
+  });
+
+  // Everything else Request has (body, bodyUsed, clone(), json(), formData(), cache, mode, ...)
+  // is answered by the real Request, made on first use. Read from the prototype chain, so a
+  // future Request member is covered too.
+  for (let proto = nativeRequest().prototype; proto !== Object.prototype; ) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name === "constructor" || Object.hasOwn(prototype, name)) continue;
+      const descriptor = Object.getOwnPropertyDescriptor(proto, name);
+      if (descriptor?.get) {
+        Object.defineProperty(prototype, name, {
+          get(this: LazyRequest) {
+            return Reflect.get(real(this), name);
+          },
+        });
+      } else if (typeof descriptor?.value === "function") {
+        Object.defineProperty(prototype, name, {
+          value(this: LazyRequest, ...args: unknown[]) {
+            const request = real(this) as unknown as Record<string, (...a: unknown[]) => unknown>;
+            return request[name](...args);
+          },
+        });
+      }
     }
+    proto = Object.getPrototypeOf(proto);
   }
-  proto = Object.getPrototypeOf(proto);
+  return prototype;
 }

@@ -1,5 +1,5 @@
-import { STATUS_CODES } from "node:http";
 import type { Body, Environ, Headers, StartResponse } from "../core/types.js";
+import { nodeHttp } from "./builtins.js";
 import { lightParts } from "./fetch-light-response.js";
 
 // RFC 9110 §7.6.1 and PEP 3333: hop-by-hop fields belong to one connection, not to the response.
@@ -45,7 +45,7 @@ export function respond(
   const status = response.status;
   const headers = response.headers;
   const known = knownBody(response);
-  const statusText = STATUS_CODES[status] ? "" : response.statusText;
+  const statusText = nodeHttp().STATUS_CODES[status] ? "" : response.statusText;
   return send(status, statusText, headers, known, response, environ, startResponse);
 }
 
@@ -134,7 +134,7 @@ async function streamed(
 }
 
 function statusLine(code: number, statusText: string): string {
-  const reason = STATUS_CODES[code];
+  const reason = nodeHttp().STATUS_CODES[code];
   // Node's reason phrase, as node:http (and so @hono/node-server) sends it.
   if (reason) return (STATUS_LINES[code] ??= `${code} ${reason}`);
   return `${code} ${statusText || "Unknown"}`;

@@ -2,13 +2,13 @@
  * MD5-crypt: Apache's `$apr1$` (htpasswd -m, its default) and FreeBSD's `$1$`, the same
  * algorithm with a different magic (Poul-Henning Kamp's md5crypt.c, apr_md5.c).
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { nodeCrypto } from "./builtins.js";
 
 const ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const MD5_CRYPT = /^(\$apr1\$|\$1\$)([^$]{0,8})\$([./0-9A-Za-z]{22})$/;
 
 const md5 = (...parts: Uint8Array[]) => {
-  const hash = createHash("md5");
+  const hash = nodeCrypto().createHash("md5");
   for (const part of parts) hash.update(part);
   return hash.digest();
 };
@@ -66,5 +66,5 @@ export function md5CryptVerify(password: Uint8Array, hash: string): boolean {
     "latin1",
   );
   const expected = Buffer.from(hash, "latin1");
-  return computed.length === expected.length && timingSafeEqual(computed, expected);
+  return computed.length === expected.length && nodeCrypto().timingSafeEqual(computed, expected);
 }

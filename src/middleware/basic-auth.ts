@@ -17,9 +17,10 @@
  * const viaFile = basicAuth(app, { htpasswd: "/etc/nginx/htpasswd" });
  * const custom = basicAuth(app, { verify: async (user, password) => checkLdap(user, password) });
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+
 import type { Application, Environ } from "../core/types.js";
 import { toByteString } from "../core/url.js";
+import { nodeCrypto } from "./builtins.js";
 import { htpasswdFile, verifyHash } from "./htpasswd.js";
 
 export interface BasicAuthOptions {
@@ -63,7 +64,8 @@ function text(bytes: Buffer): string | null {
   }
 }
 
-const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest();
+const sha256 = (data: Uint8Array | string) =>
+  nodeCrypto().createHash("sha256").update(data).digest();
 
 /** RFC 9110 §5.6.4 quoted-string: `\` and `"` escaped; the realm's UTF-8 bytes as a byte string. */
 function challenge(realm: string): string {
@@ -83,7 +85,7 @@ function usersCheck(users: Record<string, string> | Map<string, string>): Check 
   return async ({ user, password }) => {
     const name = text(user);
     const stored = (name !== null && digests.get(name)) || nobody;
-    const same = timingSafeEqual(sha256(password), stored);
+    const same = nodeCrypto().timingSafeEqual(sha256(password), stored);
     return same && stored !== nobody;
   };
 }

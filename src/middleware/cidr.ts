@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from "node:net";
+import { nodeNet } from "./builtins.js";
 
 /**
  * IP addresses and CIDR ranges, IPv4 and IPv6, in one 128-bit space: an IPv4 address is its
@@ -34,8 +34,8 @@ function parseV6(text: string): bigint {
  */
 export function parseIp(text: string): bigint | null {
   const bare = text.replace(/^\[(.*)\]$/, "$1").replace(/%[^%]*$/, "");
-  if (isIPv4(bare)) return V4_MAPPED | parseV4(bare);
-  if (isIPv6(bare)) return parseV6(bare);
+  if (nodeNet().isIPv4(bare)) return V4_MAPPED | parseV4(bare);
+  if (nodeNet().isIPv6(bare)) return parseV6(bare);
   return null;
 }
 
@@ -55,7 +55,7 @@ export function addressMatcher(entries: readonly string[]): AddressMatcher {
     const address = parseIp(slash < 0 ? entry : entry.slice(0, slash));
     if (address === null)
       throw new TypeError(`trusted proxy ${JSON.stringify(entry)}: not an IP address`);
-    const v4 = isIPv4(slash < 0 ? entry : entry.slice(0, slash));
+    const v4 = nodeNet().isIPv4(slash < 0 ? entry : entry.slice(0, slash));
     const max = v4 ? 32 : 128;
     const bits = slash < 0 ? max : Number(entry.slice(slash + 1));
     if (!/^\d+$/.test(slash < 0 ? "0" : entry.slice(slash + 1)) || bits > max) {

@@ -2,8 +2,10 @@
  * Opening a file to serve it: once, without blocking on a FIFO, then fstat the handle (what is
  * served is what was checked, RFC-free but TOCTOU-free). Errors become the status to answer.
  */
-import { constants, type Stats } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
+import type { Stats } from "node:fs";
+// constants from fs/promises: an ESM import of node:fs itself loads node:stream (fs.ReadStream),
+// which a CGI app importing "tsgi" would pay for on every request.
+import { constants, type FileHandle, open } from "node:fs/promises";
 
 /** A file opened for serving: its handle, the handle's stat, and the path it was opened by. */
 export interface OpenedFile {

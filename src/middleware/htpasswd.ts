@@ -6,10 +6,11 @@
  * crypt(3) (htpasswd -d: 8 chars max, which nginx and Apache still accept), `{PLAIN}` and
  * plaintext (htpasswd -p), yescrypt and whatever else a libc's crypt(3) may read.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+
 import { readFile, stat } from "node:fs/promises";
 import { isMd5CryptHash, md5CryptVerify } from "./apr1.js";
 import { bcryptVerify, isBcryptHash } from "./bcrypt.js";
+import { nodeCrypto } from "./builtins.js";
 import { isShaCryptHash, shaCryptVerify } from "./sha-crypt.js";
 
 /** Users and their hashes; names are byte strings (the file's bytes, one char per byte). */
@@ -48,7 +49,7 @@ export function hashScheme(
 }
 
 function sha1Equal(computed: Buffer, expected: Buffer): boolean {
-  return computed.length === expected.length && timingSafeEqual(computed, expected);
+  return computed.length === expected.length && nodeCrypto().timingSafeEqual(computed, expected);
 }
 
 /** Whether `password` (bytes) matches `hash`; an unsupported or malformed hash is false. */
@@ -62,14 +63,14 @@ export async function verifyHash(password: Uint8Array, hash: string): Promise<bo
       return shaCryptVerify(password, hash);
     case "sha1":
       return sha1Equal(
-        createHash("sha1").update(password).digest(),
+        nodeCrypto().createHash("sha1").update(password).digest(),
         Buffer.from(hash.slice(5), "base64"),
       );
     case "ssha": {
       // {SSHA}: base64(SHA-1(password + salt) + salt).
       const decoded = Buffer.from(hash.slice(6), "base64");
       const salt = decoded.subarray(20);
-      const digest = createHash("sha1").update(password).update(salt).digest();
+      const digest = nodeCrypto().createHash("sha1").update(password).update(salt).digest();
       return sha1Equal(digest, decoded.subarray(0, 20));
     }
     default:

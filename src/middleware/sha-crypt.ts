@@ -2,8 +2,9 @@
  * SHA-crypt, `$5$` (SHA-256) and `$6$` (SHA-512): Ulrich Drepper's "Unix crypt using SHA-256
  * and SHA-512" (2008), what htpasswd -2 / -5 write and glibc's and libxcrypt's crypt(3) read.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+
 import { to64 } from "./apr1.js";
+import { nodeCrypto } from "./builtins.js";
 
 const SHA_CRYPT = /^\$([56])\$(?:rounds=(\d+)\$)?([^$]{0,16})\$([./0-9A-Za-z]+)$/;
 
@@ -61,7 +62,7 @@ export function shaCrypt(
   const algorithm = variant === "5" ? "sha256" : "sha512";
   const size = variant === "5" ? 32 : 64;
   const digest = (...parts: Uint8Array[]) => {
-    const hash = createHash(algorithm);
+    const hash = nodeCrypto().createHash(algorithm);
     for (const part of parts) hash.update(part);
     return hash.digest();
   };
@@ -102,5 +103,5 @@ export function shaCryptVerify(password: Uint8Array, hash: string): boolean {
     "latin1",
   );
   const expected = Buffer.from(hash, "latin1");
-  return computed.length === expected.length && timingSafeEqual(computed, expected);
+  return computed.length === expected.length && nodeCrypto().timingSafeEqual(computed, expected);
 }

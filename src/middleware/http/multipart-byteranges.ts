@@ -3,7 +3,7 @@
  * out before any byte is read so the Content-Length is known up front. Framed as nginx does
  * (each part opens with CRLF "--" boundary; the close delimiter ends with CRLF).
  */
-import { randomBytes } from "node:crypto";
+import { nodeCrypto } from "../builtins.js";
 import { type ByteRange, contentRange } from "./range.js";
 
 /** A piece of the body: literal bytes (part headers) or a range of the representation. */
@@ -23,7 +23,7 @@ export function multipartLayout(
   ranges: readonly ByteRange[],
   size: number,
   partType: string | undefined,
-  boundary = randomBytes(12).toString("hex"),
+  boundary = nodeCrypto().randomBytes(12).toString("hex"),
 ): MultipartLayout {
   const segments: Segment[] = [];
   let length = 0;
