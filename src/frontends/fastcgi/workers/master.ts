@@ -239,11 +239,19 @@ export class Master extends EventEmitter {
     if (target === this.target) return;
     this.target = target;
     this.log(`tsgi: master: ${target} worker(s) wanted`);
-    if (delta > 0) this.spawn();
+    if (delta > 0) {
+      this.spawn();
+      return;
+    }
+    const live = [...this.workers.values()].filter(
+      (w) => w.state === "ready" || w.state === "starting",
+    );
+    const newest = live.at(-1);
+    if (!newest || live.length <= target) return;
+    if (newest.state === "ready") this.drain(newest);
     else {
-      const serving = [...this.workers.values()].filter((w) => w.state === "ready");
-      const newest = serving.at(-1);
-      if (newest && serving.length > target) this.drain(newest);
+      newest.state = "draining"; // still loading: it has nothing to finish
+      newest.child.kill("SIGTERM");
     }
   }
 

@@ -48,7 +48,8 @@ export async function runWorker(
 ): Promise<void> {
   const id = Number(process.env[WORKER_ENV.id]);
   let context: WorkerContext | null = null;
-  installWorkerSignals(() => context && leave(context, "stop", 30_000));
+  // SIGTERM while still loading: nothing to finish.
+  installWorkerSignals(() => (context ? leave(context, "stop", 30_000) : process.exit(0)));
   let app: Application;
   try {
     app = await load();
