@@ -5,7 +5,7 @@
 import { afterEach, expect, test } from "vitest";
 import { cliBuilt } from "../fixtures/fastcgi/harness.js";
 import { describeIntegration, need } from "../helpers/integration.js";
-import { runLoad, upstreamErrors } from "../helpers/load.js";
+import { runLoad, summary, upstreamErrors } from "../helpers/load.js";
 import { NGINX } from "../helpers/nginx.js";
 import { startWorkersSite, type WorkersSite } from "../helpers/tsgi-workers.js";
 
