@@ -59,6 +59,8 @@ describeIntegration(
           stop.abort();
         }
         const result = await load;
+        const recycles = s.count(/requests \(--max-requests\); replacing it/);
+        process.stderr.write(`${summary(`recycling, ${_name}, ${recycles} recycles`, result)}\n`);
         expect(result.failures).toEqual([]);
         expect(upstreamErrors(s.nginx.errorLog())).toEqual([]);
         expect(s.count(/requests \(--max-requests\); replacing it/)).toBeGreaterThanOrEqual(20);
