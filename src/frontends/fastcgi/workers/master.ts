@@ -55,6 +55,12 @@ export class Master extends EventEmitter {
   #nextId = 1;
   readonly #backoff = new Backoff();
   readonly router: Router;
+  /**
+   * Sees each new connection first (a status page the master answers itself): returns true when
+   * it took the socket, and then passes it on with `dispatch(socket, bytesItRead)` if it is not
+   * its own.
+   */
+  intercept: ((socket: Socket) => boolean) | null = null;
   #everReady = false;
   #watchdog: NodeJS.Timeout | null = null;
   readonly #readyWaiters = new Map<number, (error: string | null) => void>();
@@ -68,7 +74,7 @@ export class Master extends EventEmitter {
     registerCoreMessages(this);
     this.#server = createServer({ pauseOnConnect: true }, (socket) => {
       this.accepted++;
-      this.dispatch(socket, Buffer.alloc(0));
+      if (!this.intercept?.(socket)) this.dispatch(socket, Buffer.alloc(0));
     });
     this.#server.on("error", (error) => this.log(`tsgi: master: server error: ${error.message}`));
   }
