@@ -123,6 +123,26 @@ describeIntegration(
       expect(await child.exit).toBe(0);
     }, 60_000);
 
+    test("--max-rss: a worker past the limit is replaced, one at a time, and serving goes on", async () => {
+      const port = await freePort();
+      const child = tsgi([
+        "fcgi",
+        appFile(),
+        "--listen",
+        `127.0.0.1:${port}`,
+        "--workers",
+        "1",
+        "--max-rss",
+        "1",
+      ]);
+      await listening(child);
+      const first = await pidOf(`127.0.0.1:${port}`);
+      await waitFor(() => /drained/.test(child.stderrText()), 30_000, "a recycle");
+      expect(child.stderrText()).toMatch(/RSS \d+ MiB over --max-rss 1; replacing it/);
+      expect(await pidOf(`127.0.0.1:${port}`)).not.toBe(first);
+      expect(childPids(child.pid ?? 0).length).toBeLessThanOrEqual(2); // the old one and its replacement at most
+    }, 60_000);
+
     test("an app that cannot load: exit 1 with the app's error in one line", async () => {
       const child = tsgi([
         "fcgi",
