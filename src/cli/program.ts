@@ -3,13 +3,19 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { register as cgi } from "./commands/cgi.js";
-import { register as fcgi } from "./commands/fcgi.js";
+import { addWorkerOptions, register as fcgi } from "./commands/fcgi.js";
 import { register as request } from "./commands/request.js";
 import { register as run } from "./commands/run.js";
 import { register as serve } from "./commands/serve.js";
 
 // One line per command: each module adds itself to the program.
-const COMMANDS: Array<(program: Command) => void> = [request, serve, cgi, fcgi, run];
+const COMMANDS: Array<(program: Command) => void> = [
+  request,
+  serve,
+  cgi,
+  fcgi,
+  (program) => run(program, addWorkerOptions),
+];
 
 /** Parses `argv` (as process.argv) and runs the command it names. */
 export async function runProgram(argv: string[]): Promise<void> {

@@ -3,16 +3,19 @@ import type { Command } from "commander";
 import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
 import { createFastCgiServer, DEFAULT_SHUTDOWN_GRACE_MS } from "../../frontends/fastcgi/server.js";
 import { loadApp } from "../load-app.js";
+import type { FcgiFlags } from "./fcgi.js";
+import type { WorkerFlags } from "./workers.js";
 
 /**
  * `tsgi run APP`: the backend picks its protocol from how it was started (design §2). This
  * module stays free of commander at run time: main.ts calls runRunCommand directly, and a CGI
  * process must start fast.
  */
-export async function runRunCommand(spec: string): Promise<void> {
-  const mode = detectMode();
+export async function runRunCommand(spec: string, flags: FcgiFlags = {}): Promise<void> {
+  // A worker of `tsgi run APP --workers N` has no socket on fd 0: its master does.
+  const mode = flags.workers && process.env.TSGI_WORKER ? "fastcgi" : detectMode();
   if (mode === "fastcgi") {
-    await serveFastCgi(spec, { fd: 0 }, {});
+    await serveFastCgi(spec, undefined, {}, graceOf(flags), flags);
   } else if (mode === "cgi") {
     const cgi = await import("./cgi.js");
     await cgi.runCgiCommand(spec);
@@ -22,6 +25,11 @@ export async function runRunCommand(spec: string): Promise<void> {
     );
     process.exitCode = 2;
   }
+}
+
+/** `--graceful-timeout`, or its alias `--shutdown-timeout` (issue 10 §2). */
+export function graceOf(flags: FcgiFlags): number | undefined {
+  return flags.gracefulTimeout ?? flags.shutdownTimeout;
 }
 
 /**
@@ -84,10 +92,16 @@ function procTable(file: string, inodeColumn: number, inode: string): string[] |
  */
 export async function serveFastCgi(
   spec: string,
-  address: string | { fd: number },
+  address: string | { fd: number } | undefined,
   options: FastCgiOptions,
   graceMs = DEFAULT_SHUTDOWN_GRACE_MS,
+  workers: WorkerFlags = {},
 ): Promise<void> {
+  if (workers.workers) {
+    const { serveWithWorkers } = await import("./workers.js");
+    return serveWithWorkers(spec, address, options, graceMs, workers);
+  }
+  address ??= { fd: 0 };
   const app = await loadApp(spec);
   const server = createFastCgiServer(app, options);
   try {
@@ -123,12 +137,13 @@ export async function serveFastCgi(
   process.on("SIGTERM", graceful);
 }
 
-export function register(program: Command): void {
-  program
+/** `addOptions` adds the `--workers` flags (fcgi.ts): commander stays out of the CGI path. */
+export function register(program: Command, addOptions: (command: Command) => Command): void {
+  const command = program
     .command("run")
     .description(
       "run APP as its starter expects: FastCGI on a listening socket on fd 0, else CGI (GATEWAY_INTERFACE)",
     )
-    .argument("<APP>", "app module path, optionally path:exportName")
-    .action(runRunCommand);
+    .argument("<APP>", "app module path, optionally path:exportName");
+  addOptions(command).action(runRunCommand);
 }
