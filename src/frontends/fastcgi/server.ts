@@ -203,11 +203,9 @@ class FastCgiResponder implements FastCgiServer {
 
   // One coarse interval serves every timeout: no timer per request or per connection.
   #startSweeper(): void {
-    const { idleTimeoutMs, paramsTimeoutMs } = this.#ctx.limits;
-    const every = Math.max(
-      10,
-      Math.min(1000, Math.floor(Math.min(idleTimeoutMs, paramsTimeoutMs) / 4)),
-    );
+    const { idleTimeoutMs, paramsTimeoutMs, requestTimeoutMs } = this.#ctx.limits;
+    const shortest = Math.min(idleTimeoutMs, paramsTimeoutMs, requestTimeoutMs || Infinity);
+    const every = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
     this.#sweeper = setInterval(this.#sweep, every);
     this.#sweeper.unref();
   }
