@@ -4,7 +4,9 @@
  * the yardstick) and every one can be lowered.
  */
 
-export interface FastCgiOptions {
+import type { OperationsOptions } from "./ops/options.js";
+
+export interface FastCgiOptions extends OperationsOptions {
   /** Open connections at once; past it new connections are closed at accept. FCGI_MAX_CONNS. */
   maxConns?: number;
   /** Active requests in the process; past it BEGIN_REQUEST gets FCGI_OVERLOADED. FCGI_MAX_REQS. */

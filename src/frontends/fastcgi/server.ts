@@ -10,6 +10,7 @@ import {
 import { FcgiConnection, peerLabel } from "./connection.js";
 import type { ServerContext } from "./context.js";
 import { type FastCgiOptions, resolveLimits } from "./limits.js";
+import { createOperations, type Operations } from "./ops/index.js";
 import { ThrottledLog } from "./throttled-log.js";
 import { clearStaleSocket } from "./unix-socket.js";
 
@@ -60,11 +61,14 @@ class FastCgiResponder implements FastCgiServer {
   #unixPath: string | null = null;
   #sweeper: NodeJS.Timeout | null = null;
   readonly #refusedLog: ThrottledLog;
+  /** Status and ping pages, the slow log: null unless asked for. */
+  readonly #ops: Operations | null;
 
   constructor(app: Application, options: FastCgiOptions) {
     const log = options.log ?? stderrLog;
+    this.#ops = createOperations(app, options, { log, port: () => this.#port() });
     this.#ctx = {
-      app,
+      app: this.#ops?.app ?? app,
       limits: resolveLimits(options),
       log,
       active: 0,
@@ -127,6 +131,11 @@ class FastCgiResponder implements FastCgiServer {
     }
   }
 
+  #port(): number | null {
+    const bound = this.#server.address();
+    return bound !== null && typeof bound === "object" ? bound.port : null;
+  }
+
   address(): string {
     const bound = this.#server.address();
     if (typeof bound === "string") return bound;
@@ -159,6 +168,7 @@ class FastCgiResponder implements FastCgiServer {
 
   /** net.Server's close callback waits for every connection: resolves when the last is gone. */
   #stopListening(): Promise<void> {
+    this.#ops?.stop();
     if (this.#sweeper) clearInterval(this.#sweeper);
     this.#sweeper = null;
     this.#where = null;
