@@ -7,9 +7,16 @@ import { register as fcgi } from "./commands/fcgi.js";
 import { register as request } from "./commands/request.js";
 import { register as run } from "./commands/run.js";
 import { register as serve } from "./commands/serve.js";
+import { addOpsFlags } from "./ops-flags.js";
 
 // One line per command: each module adds itself to the program.
-const COMMANDS: Array<(program: Command) => void> = [request, serve, cgi, fcgi, run];
+const COMMANDS: Array<(program: Command) => void> = [
+  request,
+  serve,
+  cgi,
+  fcgi,
+  (program) => addOpsFlags(run(program)),
+];
 
 /** Parses `argv` (as process.argv) and runs the command it names. */
 export async function runProgram(argv: string[]): Promise<void> {

@@ -1,9 +1,11 @@
 import { type Command, InvalidArgumentError } from "commander";
 import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
 import { parseDuration } from "../duration.js";
-import { serveFastCgi } from "./run.js";
+import { addOpsFlags } from "../ops-flags.js";
+import { type OpsFlags, opsServerOptions } from "../ops-options.js";
+import { defaultAddress, serveFastCgi } from "./run.js";
 
-interface FcgiFlags {
+interface FcgiFlags extends OpsFlags {
   listen?: string;
   socketMode?: number;
   maxConns?: number;
@@ -27,8 +29,15 @@ export function fcgiCommand(spec: string, flags: FcgiFlags): Promise<void> {
     maxRequestsPerConn: flags.maxRequestsPerConn,
     idleTimeoutMs: flags.idleTimeout,
     paramsTimeoutMs: flags.paramsTimeout,
+    ...opsServerOptions(flags),
   };
-  return serveFastCgi(spec, flags.listen ?? { fd: 0 }, options, flags.shutdownTimeout);
+  return serveFastCgi(
+    spec,
+    flags.listen ?? defaultAddress(),
+    options,
+    flags.shutdownTimeout,
+    flags,
+  );
 }
 
 function positive(value: string): number {
@@ -45,7 +54,7 @@ function octal(value: string): number {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command("fcgi")
     .description("serve APP as a FastCGI responder (behind nginx, Apache, lighttpd)")
     .argument("<APP>", "app module path, optionally path:exportName")
@@ -70,6 +79,6 @@ export function register(program: Command): void {
       "--shutdown-timeout <DURATION>",
       "on SIGTERM/SIGINT, let requests in flight finish this long; a second signal aborts them (default 30s)",
       parseDuration,
-    )
-    .action(fcgiCommand);
+    );
+  addOpsFlags(command).action(fcgiCommand);
 }

@@ -1,18 +1,22 @@
 import { fstatSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
+import { systemdListenFd } from "../../frontends/fastcgi/listen-fds.js";
 import { createFastCgiServer, DEFAULT_SHUTDOWN_GRACE_MS } from "../../frontends/fastcgi/server.js";
 import { loadApp } from "../load-app.js";
+import type { LogFile } from "../log-file.js";
+import { type OpsFlags, opsServerOptions } from "../ops-options.js";
+import { SystemdNotifier } from "../systemd.js";
 
 /**
  * `tsgi run APP`: the backend picks its protocol from how it was started (design §2). This
  * module stays free of commander at run time: main.ts calls runRunCommand directly, and a CGI
  * process must start fast.
  */
-export async function runRunCommand(spec: string): Promise<void> {
+export async function runRunCommand(spec: string, flags: OpsFlags = {}): Promise<void> {
   const mode = detectMode();
   if (mode === "fastcgi") {
-    await serveFastCgi(spec, { fd: 0 }, {});
+    await serveFastCgi(spec, defaultAddress(), opsServerOptions(flags), undefined, flags);
   } else if (mode === "cgi") {
     const cgi = await import("./cgi.js");
     await cgi.runCgiCommand(spec);
@@ -31,8 +35,17 @@ export async function runRunCommand(spec: string): Promise<void> {
  * socket counts only when it is listening, or when we cannot tell.
  */
 export function detectMode(): "fastcgi" | "cgi" | null {
-  if (isSocket(0) && isListening(0) !== false) return "fastcgi";
+  if (hasSystemdSocket() || (isSocket(0) && isListening(0) !== false)) return "fastcgi";
   return process.env.GATEWAY_INTERFACE ? "cgi" : null;
+}
+
+function hasSystemdSocket(): boolean {
+  return Number(process.env.LISTEN_FDS) > 0 && Number(process.env.LISTEN_PID) === process.pid;
+}
+
+/** Without --listen: systemd's socket (LISTEN_FDS, fd 3), else fd 0 (FastCGI 1.0 §2.2). */
+export function defaultAddress(): { fd: number } {
+  return { fd: systemdListenFd() ?? 0 };
 }
 
 function isSocket(fd: number): boolean {
@@ -87,8 +100,22 @@ export async function serveFastCgi(
   address: string | { fd: number },
   options: FastCgiOptions,
   graceMs = DEFAULT_SHUTDOWN_GRACE_MS,
+  flags: OpsFlags = {},
 ): Promise<void> {
-  const app = await loadApp(spec);
+  // Without a handler SIGUSR1 opens the inspector on 127.0.0.1:9229: install one first.
+  const reopen: Array<() => void> = [];
+  process.on("SIGUSR1", () => {
+    for (const again of reopen) again();
+  });
+  let app = await loadApp(spec);
+  let accessLogFile: LogFile | null = null;
+  if (flags.accessLog) {
+    const { withAccessLog } = await import("../access-log-file.js");
+    const logged = withAccessLog(app, flags.accessLog, flags.accessLogFormat);
+    app = logged.app;
+    accessLogFile = logged.file;
+    reopen.push(() => logged.file.reopen());
+  }
   const server = createFastCgiServer(app, options);
   try {
     await server.listen(address);
@@ -102,11 +129,15 @@ export async function serveFastCgi(
     return;
   }
   process.stderr.write(`tsgi: FastCGI on ${server.address()}\n`);
+  const systemd = new SystemdNotifier();
+  void systemd.ready(`serving on ${server.address()}`);
   const exit = (closed: Promise<void>) =>
-    closed.then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    closed
+      .then(() => accessLogFile?.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   const now = () => {
     process.off("SIGINT", now);
     process.off("SIGTERM", now);
@@ -117,14 +148,16 @@ export async function serveFastCgi(
     process.off("SIGTERM", graceful);
     process.on("SIGINT", now);
     process.on("SIGTERM", now);
+    void systemd.stopping();
     exit(server.shutdown(graceMs));
   };
   process.on("SIGINT", graceful);
   process.on("SIGTERM", graceful);
 }
 
-export function register(program: Command): void {
-  program
+/** Adds `run`; program.ts adds the operator's flags (ops-flags.ts) to the command returned. */
+export function register(program: Command): Command {
+  return program
     .command("run")
     .description(
       "run APP as its starter expects: FastCGI on a listening socket on fd 0, else CGI (GATEWAY_INTERFACE)",
