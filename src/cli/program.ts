@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { register as cgi } from "./commands/cgi.js";
-import { register as fcgi } from "./commands/fcgi.js";
+import { addWorkerOptions, register as fcgi } from "./commands/fcgi.js";
 import { register as request } from "./commands/request.js";
 import { register as run } from "./commands/run.js";
 import { register as serve } from "./commands/serve.js";
@@ -15,7 +15,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   serve,
   cgi,
   fcgi,
-  (program) => addOpsFlags(run(program)),
+  (program) => run(program, (command) => addOpsFlags(addWorkerOptions(command))),
 ];
 
 /** Parses `argv` (as process.argv) and runs the command it names. */

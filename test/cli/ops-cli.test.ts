@@ -96,7 +96,11 @@ describeIntegration(
       await waitFor(() => read(log).includes('"GET /one'), 5000, "the access-log line");
       renameSync(log, `${log}.1`);
       expect(await get(address, "/two")).toBe("Hello, world!\n");
-      await waitFor(() => read(`${log}.1`).includes('"GET /two'), 5000, "a line in the renamed file");
+      await waitFor(
+        () => read(`${log}.1`).includes('"GET /two'),
+        5000,
+        "a line in the renamed file",
+      );
       child.kill("SIGUSR1");
       await new Promise((r) => setTimeout(r, 300)); // signals are asynchronous
       expect(await get(address, "/three")).toBe("Hello, world!\n");

@@ -3,9 +3,10 @@ import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
 import { parseDuration } from "../duration.js";
 import { addOpsFlags } from "../ops-flags.js";
 import { type OpsFlags, opsServerOptions } from "../ops-options.js";
-import { defaultAddress, serveFastCgi } from "./run.js";
+import { graceOf, serveFastCgi } from "./run.js";
+import type { WorkerFlags } from "./workers.js";
 
-interface FcgiFlags extends OpsFlags {
+export interface FcgiFlags extends WorkerFlags, OpsFlags {
   listen?: string;
   socketMode?: number;
   maxConns?: number;
@@ -16,11 +17,16 @@ interface FcgiFlags extends OpsFlags {
   idleTimeout?: number;
   paramsTimeout?: number;
   shutdownTimeout?: number;
+  gracefulTimeout?: number;
 }
 
 /** `tsgi fcgi APP`: a FastCGI responder on --listen ADDR, or on the listening socket on fd 0. */
 export function fcgiCommand(spec: string, flags: FcgiFlags): Promise<void> {
-  const options: FastCgiOptions = {
+  return serveFastCgi(spec, flags.listen, fastCgiOptions(flags), graceOf(flags), flags);
+}
+
+export function fastCgiOptions(flags: FcgiFlags): FastCgiOptions {
+  return {
     socketMode: flags.socketMode,
     maxConns: flags.maxConns,
     maxReqs: flags.maxReqs,
@@ -31,16 +37,9 @@ export function fcgiCommand(spec: string, flags: FcgiFlags): Promise<void> {
     paramsTimeoutMs: flags.paramsTimeout,
     ...opsServerOptions(flags),
   };
-  return serveFastCgi(
-    spec,
-    flags.listen ?? defaultAddress(),
-    options,
-    flags.shutdownTimeout,
-    flags,
-  );
 }
 
-function positive(value: string): number {
+export function positive(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) {
     throw new InvalidArgumentError("not a positive integer");
@@ -51,6 +50,42 @@ function positive(value: string): number {
 function octal(value: string): number {
   if (!/^0?[0-7]{3}$/.test(value)) throw new InvalidArgumentError("not an octal mode like 660");
   return Number.parseInt(value, 8);
+}
+
+function balance(value: string): "least-busy" | "kernel" {
+  if (value !== "least-busy" && value !== "kernel") {
+    throw new InvalidArgumentError("least-busy (the master picks) or kernel (workers accept)");
+  }
+  return value;
+}
+
+function whole(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("not a whole number");
+  return Number(value);
+}
+
+/** `--workers N` and what goes with it (docs/workers.md); `tsgi run` takes them too. */
+export function addWorkerOptions(command: Command): Command {
+  return command
+    .option("--workers <N>", "a master and N worker processes (default: one process)", positive)
+    .option(
+      "--balance <MODE>",
+      "least-busy (default): the master hands each connection to the least busy worker; kernel: workers accept",
+      balance,
+    )
+    .option(
+      "--graceful-timeout <DURATION>",
+      "bounds every drain: reload, recycling, SIGTERM (default 30s)",
+      parseDuration,
+    )
+    .option("--max-requests <N>", "recycle a worker after N requests", positive)
+    .option("--max-requests-jitter <J>", "add 0..J to each worker's --max-requests", whole)
+    .option("--max-rss <MB>", "recycle a worker whose resident memory exceeds MB MiB", positive)
+    .option(
+      "--worker-timeout <DURATION>",
+      "kill and replace a worker whose event loop is blocked this long",
+      parseDuration,
+    );
 }
 
 export function register(program: Command): void {
@@ -77,8 +112,8 @@ export function register(program: Command): void {
     )
     .option(
       "--shutdown-timeout <DURATION>",
-      "on SIGTERM/SIGINT, let requests in flight finish this long; a second signal aborts them (default 30s)",
+      "on SIGTERM/SIGINT, let requests in flight finish this long; a second signal aborts them (default 30s); alias of --graceful-timeout",
       parseDuration,
     );
-  addOpsFlags(command).action(fcgiCommand);
+  addOpsFlags(addWorkerOptions(command)).action(fcgiCommand);
 }

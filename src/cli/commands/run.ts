@@ -7,16 +7,19 @@ import { loadApp } from "../load-app.js";
 import type { LogFile } from "../log-file.js";
 import { type OpsFlags, opsServerOptions } from "../ops-options.js";
 import { SystemdNotifier } from "../systemd.js";
+import type { FcgiFlags } from "./fcgi.js";
+import type { WorkerFlags } from "./workers.js";
 
 /**
  * `tsgi run APP`: the backend picks its protocol from how it was started (design §2). This
  * module stays free of commander at run time: main.ts calls runRunCommand directly, and a CGI
  * process must start fast.
  */
-export async function runRunCommand(spec: string, flags: OpsFlags = {}): Promise<void> {
-  const mode = detectMode();
+export async function runRunCommand(spec: string, flags: FcgiFlags = {}): Promise<void> {
+  // A worker of `tsgi run APP --workers N` has no socket on fd 0: its master does.
+  const mode = flags.workers && process.env.TSGI_WORKER ? "fastcgi" : detectMode();
   if (mode === "fastcgi") {
-    await serveFastCgi(spec, defaultAddress(), opsServerOptions(flags), undefined, flags);
+    await serveFastCgi(spec, undefined, opsServerOptions(flags), graceOf(flags), flags);
   } else if (mode === "cgi") {
     const cgi = await import("./cgi.js");
     await cgi.runCgiCommand(spec);
@@ -26,6 +29,11 @@ export async function runRunCommand(spec: string, flags: OpsFlags = {}): Promise
     );
     process.exitCode = 2;
   }
+}
+
+/** `--graceful-timeout`, or its alias `--shutdown-timeout` (issue 10 §2). */
+export function graceOf(flags: FcgiFlags): number | undefined {
+  return flags.gracefulTimeout ?? flags.shutdownTimeout;
 }
 
 /**
@@ -93,15 +101,21 @@ function procTable(file: string, inodeColumn: number, inode: string): string[] |
  * `tsgi: FastCGI on ADDR` once listening. A listen failure (a live socket, a port in use) is one
  * line on stderr and exit code 1. The first signal stops accepting and lets the requests in
  * flight finish (up to `graceMs`), so a restart behind nginx cuts no response short; a second
- * signal aborts them. Either way the process exits 0.
+ * signal aborts them. Either way the process exits 0. Under systemd (NOTIFY_SOCKET) it reports
+ * READY=1 once listening and STOPPING=1 on the first signal; SIGUSR1 reopens the access log.
  */
 export async function serveFastCgi(
   spec: string,
-  address: string | { fd: number },
+  address: string | { fd: number } | undefined,
   options: FastCgiOptions,
   graceMs = DEFAULT_SHUTDOWN_GRACE_MS,
-  flags: OpsFlags = {},
+  flags: WorkerFlags & OpsFlags = {},
 ): Promise<void> {
+  if (flags.workers) {
+    const { serveWithWorkers } = await import("./workers.js");
+    return serveWithWorkers(spec, address ?? defaultAddress(), options, graceMs, flags);
+  }
+  address ??= defaultAddress();
   // Without a handler SIGUSR1 opens the inspector on 127.0.0.1:9229: install one first.
   const reopen: Array<() => void> = [];
   process.on("SIGUSR1", () => {
@@ -155,13 +169,13 @@ export async function serveFastCgi(
   process.on("SIGTERM", graceful);
 }
 
-/** Adds `run`; program.ts adds the operator's flags (ops-flags.ts) to the command returned. */
-export function register(program: Command): Command {
-  return program
+/** `addOptions` adds the `--workers` flags (fcgi.ts): commander stays out of the CGI path. */
+export function register(program: Command, addOptions: (command: Command) => Command): void {
+  const command = program
     .command("run")
     .description(
       "run APP as its starter expects: FastCGI on a listening socket on fd 0, else CGI (GATEWAY_INTERFACE)",
     )
-    .argument("<APP>", "app module path, optionally path:exportName")
-    .action(runRunCommand);
+    .argument("<APP>", "app module path, optionally path:exportName");
+  addOptions(command).action(runRunCommand);
 }

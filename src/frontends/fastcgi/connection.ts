@@ -19,11 +19,13 @@ import {
   recordTypeName,
 } from "../../protocol/fastcgi.js";
 import type { ServerContext } from "./context.js";
+import { detachSocket, type ReleaseTarget } from "./detach.js";
 import { Output } from "./output.js";
 import { FcgiRequest, type RequestHost } from "./request.js";
 
 /** How long a broken connection may take to hand its last bytes to a web server. */
 const BREAK_GRACE_MS = 5000;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * One connection from a web server: a record decoder, the requests in flight keyed by id
@@ -56,6 +58,9 @@ export class FcgiConnection implements RequestHost {
    */
   readonly #borrowing: Array<FcgiRequest | undefined> = [];
   #borrowingCount = 0;
+  /** Set by releaseWhenIdle: where this connection goes once it has no request (the hand-off). */
+  #releaseTo: ReleaseTarget | null = null;
+  #releasing = false;
 
   constructor(socket: Socket, ctx: ServerContext, onGone: (connection: FcgiConnection) => void) {
     this.ctx = ctx;
@@ -88,7 +93,13 @@ export class FcgiConnection implements RequestHost {
     if (this.#borrowingCount > 0) this.#adoptParams();
     this.output.release();
     if (this.output.overloaded && !this.#backedUp) this.#waitForReader();
+    if (this.#releaseTo !== null) this.#endIfIdle();
   };
+
+  /** Bytes read before this connection was adopted (a hand-off): decoded as if just arrived. */
+  feed(bytes: Buffer): void {
+    if (bytes.length > 0) this.#onData(bytes);
+  }
 
   // Read no more from a peer that does not read what we answer (UNKNOWN_TYPE, GET_VALUES_RESULT,
   // refusals for a flood of records): the answers would pile up in memory without bound.
@@ -318,6 +329,49 @@ export class FcgiConnection implements RequestHost {
     this.#endIfIdle();
   }
 
+  /**
+   * Hands the connection over instead of closing it (issue 10 §2): once it has no request and
+   * its input stops at a record boundary, the socket leaves this process through `give`, with
+   * every byte we wrote gone out and every byte read but not yet decoded passed along, so the
+   * web server never sees it close. A connection that must close anyway (KEEP_CONN clear, a
+   * broken response, the web server's FIN) closes as before.
+   */
+  releaseWhenIdle(give: ReleaseTarget): void {
+    if (this.#closed) return;
+    this.#releaseTo = give;
+    this.#endIfIdle();
+  }
+
+  // FastCGI 1.0 §3.3: records never split across owners. A partial record read means a request
+  // is on its way: it is answered here, and the connection leaves after it.
+  #release(give: ReleaseTarget): void {
+    if (this.#releasing || this.#decoder.buffered) return;
+    this.#releasing = true;
+    this.pauseInput();
+    this.output.flush();
+    // A socket sent away takes its pending writes with it unsent: wait until they completed.
+    this.#socket.write(EMPTY, () => this.#handOver(give));
+  }
+
+  #handOver(give: ReleaseTarget): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const socket = this.#socket;
+    socket.off("data", this.#onData);
+    socket.off("end", this.#onEnd);
+    socket.off("close", this.#onClose);
+    this.output.detach();
+    const unread = detachSocket(socket);
+    this.#onGone(this);
+    socket.off("error", this.#onError);
+    if (socket.readableEnded || socket.destroyed) {
+      socket.on("error", () => {});
+      socket.end(); // the web server closed its side meanwhile: nothing to hand over
+      return;
+    }
+    give(socket, unread);
+  }
+
   pauseInput(): void {
     if (this.#paused++ === 0) this.#socket.pause();
   }
@@ -410,7 +464,12 @@ export class FcgiConnection implements RequestHost {
   }
 
   #endIfIdle(): void {
-    if (this.#closed || !this.#closeWhenIdle || this.#requests.size > 0) return;
+    if (this.#closed || this.#requests.size > 0) return;
+    if (this.#releaseTo !== null && !this.#closeWhenIdle && !this.#broken) {
+      this.#release(this.#releaseTo);
+      return;
+    }
+    if (!this.#closeWhenIdle) return;
     if (!this.#broken) {
       this.output.endAfterFlush();
       return;

@@ -186,6 +186,12 @@ export class Output {
     this.#release();
   }
 
+  /** Forgets the socket: the connection moves to another owner (the hand-off). */
+  detach(): void {
+    this.close();
+    this.#socket.off("drain", this.#release);
+  }
+
   #queued(length: number): void {
     this.#bytes += length;
     if (this.#bytes >= FLUSH_AT) this.flush();

@@ -1,19 +1,16 @@
-import { chmodSync, unlinkSync } from "node:fs";
-import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
+import { unlinkSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
 import type { Application } from "../../core/types.js";
-import {
-  formatHostPort,
-  type ListenAddress,
-  parseListenAddress,
-  parseWebServerAddrs,
-} from "./addresses.js";
+import { type ListenAddress, parseListenAddress, parseWebServerAddrs } from "./addresses.js";
 import { FcgiConnection, peerLabel } from "./connection.js";
 import type { ServerContext } from "./context.js";
+import type { ReleaseTarget } from "./detach.js";
 import { type FastCgiOptions, resolveLimits } from "./limits.js";
+import { listenAt, listeningAddress } from "./listen.js";
 import { createOperations, type Operations } from "./ops/index.js";
 import { ThrottledLog } from "./throttled-log.js";
-import { clearStaleSocket } from "./unix-socket.js";
 
+export type { ReleaseTarget } from "./detach.js";
 export type { FastCgiOptions } from "./limits.js";
 
 export interface FastCgiServer {
@@ -29,6 +26,25 @@ export interface FastCgiServer {
   shutdown(graceMs?: number): Promise<void>;
   /** Where it listens: `"127.0.0.1:9000"`, `"[::1]:9000"`, `"/run/app.sock"`. */
   address(): string;
+}
+
+/**
+ * What a worker process (issue 10, `--workers N`) needs beyond a server: connections accepted
+ * elsewhere, a listening socket shared with other processes, and a drain that hands idle
+ * connections on instead of closing them.
+ */
+export interface FastCgiWorkerServer extends FastCgiServer {
+  /** Serves a connection accepted by another process; `unread` is what it had read of it. */
+  adopt(socket: Socket, unread?: Buffer): void;
+  /** Accepts on a listening socket received from another process (`--balance kernel`). */
+  listenShared(handle: Server): Promise<void>;
+  /**
+   * Like shutdown(), but a connection with no request in flight is handed to `give` at a
+   * record boundary (issue 10 §2) instead of being closed; busy ones follow once idle.
+   */
+  handOff(give: ReleaseTarget, graceMs?: number): Promise<void>;
+  /** Open connections and requests in flight, for the master's balancing and status. */
+  stats(): { connections: number; active: number };
 }
 
 const DEFAULT_SOCKET_MODE = 0o660;
@@ -51,7 +67,15 @@ export function createFastCgiServer(app: Application, options: FastCgiOptions = 
   return new FastCgiResponder(app, options);
 }
 
-class FastCgiResponder implements FastCgiServer {
+/** The same responder, with what a worker process needs (see {@link FastCgiWorkerServer}). */
+export function createFastCgiWorkerServer(
+  app: Application,
+  options: FastCgiOptions = {},
+): FastCgiWorkerServer {
+  return new FastCgiResponder(app, options);
+}
+
+class FastCgiResponder implements FastCgiWorkerServer {
   readonly #ctx: ServerContext;
   readonly #server: Server;
   readonly #connections = new Set<FcgiConnection>();
@@ -60,6 +84,9 @@ class FastCgiResponder implements FastCgiServer {
   #where: ListenAddress | null = null;
   #unixPath: string | null = null;
   #sweeper: NodeJS.Timeout | null = null;
+  #stopped = false;
+  /** Called when the last connection is gone (shutdown waits for adopted ones too). */
+  #whenEmpty: Array<() => void> = [];
   readonly #refusedLog: ThrottledLog;
   /** Status and ping pages, the slow log: null unless asked for. */
   readonly #ops: Operations | null;
@@ -89,46 +116,45 @@ class FastCgiResponder implements FastCgiServer {
       throw new Error(`this FastCGI server already listens on ${this.address()}`);
     }
     const where = parseListenAddress(address);
-    if (where.kind === "unix") await clearStaleSocket(where.path);
-    await this.#listenOn(where);
-    if (where.kind === "unix") {
-      this.#unixPath = where.path;
-      chmodSync(where.path, this.#socketMode);
-    }
+    await listenAt(this.#server, where, this.#socketMode);
+    if (where.kind === "unix") this.#unixPath = where.path;
     this.#where = where;
     this.#startSweeper();
   }
 
-  #listenOn(where: ListenAddress): Promise<void> {
+  listenShared(handle: Server): Promise<void> {
     return new Promise((resolve, reject) => {
-      const server = this.#server;
-      const failed = (error: Error) => reject(error);
-      server.once("error", failed);
-      const listening = () => {
-        server.off("error", failed);
+      this.#server.once("error", reject);
+      this.#server.listen(handle, () => {
+        this.#server.off("error", reject);
+        this.#startSweeper();
         resolve();
-      };
-      if (where.kind === "tcp") server.listen(where.port, where.host || undefined, listening);
-      else if (where.kind === "unix") this.#bindUnix(where.path, listening);
-      else server.listen({ fd: where.fd }, listening);
+      });
     });
   }
 
-  // The socket file gets its mode from the umask at bind(2), and chmod comes after: bound under
-  // a umask that grants nothing socketMode does not, it is never wider in between. Node binds
-  // a pipe synchronously inside listen(). A worker thread may not set the umask: chmod only.
-  #bindUnix(path: string, listening: () => void): void {
-    let previous: number | null = null;
-    try {
-      previous = process.umask(0o777 & ~this.#socketMode);
-    } catch {
-      previous = null;
+  adopt(socket: Socket, unread?: Buffer): void {
+    if (this.#stopped) {
+      this.#refuse(socket, "the server is shutting down");
+      return;
     }
-    try {
-      this.#server.listen(path, listening);
-    } finally {
-      if (previous !== null) process.umask(previous);
-    }
+    // Sockets made from a received handle are not half-open as accepted ones are (see below).
+    socket.allowHalfOpen = true;
+    if (this.#sweeper === null) this.#startSweeper();
+    const connection = this.#connect(socket);
+    if (connection && unread) connection.feed(unread);
+  }
+
+  handOff(give: ReleaseTarget, graceMs = DEFAULT_SHUTDOWN_GRACE_MS): Promise<void> {
+    const closed = this.#stopListening();
+    const cutOff = setTimeout(() => this.#destroyAll(), graceMs);
+    cutOff.unref();
+    for (const connection of [...this.#connections]) connection.releaseWhenIdle(give);
+    return closed.finally(() => clearTimeout(cutOff));
+  }
+
+  stats(): { connections: number; active: number } {
+    return { connections: this.#connections.size, active: this.#ctx.active };
   }
 
   #port(): number | null {
@@ -137,10 +163,7 @@ class FastCgiResponder implements FastCgiServer {
   }
 
   address(): string {
-    const bound = this.#server.address();
-    if (typeof bound === "string") return bound;
-    if (bound) return formatHostPort((bound as AddressInfo).address, (bound as AddressInfo).port);
-    return this.#where?.kind === "fd" ? `fd ${this.#where.fd}` : "";
+    return listeningAddress(this.#server, this.#where);
   }
 
   close(): Promise<void> {
@@ -166,19 +189,26 @@ class FastCgiResponder implements FastCgiServer {
     return closed.finally(() => clearTimeout(cutOff));
   }
 
-  /** net.Server's close callback waits for every connection: resolves when the last is gone. */
+  /** Stops accepting; resolves when the listener closed and the last connection is gone. */
   #stopListening(): Promise<void> {
     this.#ops?.stop();
     if (this.#sweeper) clearInterval(this.#sweeper);
     this.#sweeper = null;
     this.#where = null;
-    return new Promise((resolve) => {
+    this.#stopped = true;
+    const listener = new Promise<void>((resolve) => {
       this.#server.close(() => {
         this.#removeSocketFile();
         resolve();
       });
       if (!this.#server.listening) this.#removeSocketFile();
     });
+    // net.Server's close callback waits for the connections it accepted, not for adopted ones.
+    const empty = new Promise<void>((resolve) => {
+      if (this.#connections.size === 0) resolve();
+      else this.#whenEmpty.push(resolve);
+    });
+    return Promise.all([listener, empty]).then(() => {});
   }
 
   #destroyAll(): void {
@@ -186,6 +216,10 @@ class FastCgiResponder implements FastCgiServer {
   }
 
   readonly #accept = (socket: Socket): void => {
+    this.#connect(socket);
+  };
+
+  #connect(socket: Socket): FcgiConnection | null {
     const { maxConns } = this.#ctx.limits;
     const peer = socket.remoteAddress;
     if (this.#connections.size >= maxConns) {
@@ -194,9 +228,12 @@ class FastCgiResponder implements FastCgiServer {
       // FastCGI 1.0 §3.2: only the listed web servers may connect (TCP peers only).
       this.#refuse(socket, "not in FCGI_WEB_SERVER_ADDRS");
     } else {
-      this.#connections.add(new FcgiConnection(socket, this.#ctx, this.#gone));
+      const connection = new FcgiConnection(socket, this.#ctx, this.#gone);
+      this.#connections.add(connection);
+      return connection;
     }
-  };
+    return null;
+  }
 
   #refuse(socket: Socket, why: string): void {
     this.#refusedLog.line(
@@ -209,6 +246,10 @@ class FastCgiResponder implements FastCgiServer {
 
   readonly #gone = (connection: FcgiConnection): void => {
     this.#connections.delete(connection);
+    if (this.#connections.size > 0 || this.#whenEmpty.length === 0) return;
+    const waiting = this.#whenEmpty;
+    this.#whenEmpty = [];
+    for (const resolve of waiting) resolve();
   };
 
   // One coarse interval serves every timeout: no timer per request or per connection.

@@ -1,0 +1,76 @@
+import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
+import { Master } from "../../frontends/fastcgi/workers/master.js";
+import type { Balance } from "../../frontends/fastcgi/workers/options.js";
+import { guardSigusr1, installMasterSignals } from "../../frontends/fastcgi/workers/signals.js";
+import { isWorkerProcess } from "../../frontends/fastcgi/workers/spawn.js";
+import { runWorker } from "../../frontends/fastcgi/workers/worker.js";
+import { loadApp } from "../load-app.js";
+
+/** The flags of `--workers N` mode (`tsgi fcgi` and `tsgi run`). */
+export interface WorkerFlags {
+  workers?: number;
+  balance?: Balance;
+  maxRequests?: number;
+  maxRequestsJitter?: number;
+  maxRss?: number;
+  workerTimeout?: number;
+}
+
+/**
+ * systemd socket activation: LISTEN_FDS sockets start at fd 3 and are ours when LISTEN_PID is
+ * our pid (sd_listen_fds(3)).
+ */
+export function systemdSocket(env = process.env, pid = process.pid): { fd: number } | null {
+  if (env.LISTEN_PID !== String(pid) || !(Number(env.LISTEN_FDS) >= 1)) return null;
+  return { fd: 3 };
+}
+
+/**
+ * `--workers N`: in the process started by the user, a master that binds or inherits the socket
+ * and never loads the app; in the processes it forks (TSGI_WORKER set), a worker.
+ */
+export async function serveWithWorkers(
+  spec: string,
+  address: string | { fd: number } | undefined,
+  options: FastCgiOptions,
+  graceMs: number,
+  flags: WorkerFlags,
+): Promise<void> {
+  guardSigusr1();
+  if (isWorkerProcess()) return runWorker(() => loadApp(spec), options);
+  const master = new Master({
+    workers: flags.workers ?? 1,
+    balance: flags.balance ?? "least-busy",
+    graceMs,
+    maxRequests: flags.maxRequests,
+    maxRequestsJitter: flags.maxRequestsJitter,
+    maxRssMb: flags.maxRss,
+    workerTimeoutMs: flags.workerTimeout,
+    socketMode: options.socketMode,
+  });
+  installMasterSignals(master);
+  master.on("stopped", () => process.exit(process.exitCode ?? 0));
+  const where = address ?? systemdSocket() ?? { fd: 0 };
+  try {
+    await master.listen(where);
+  } catch (error) {
+    const at = typeof where === "string" ? where : `fd ${where.fd}`;
+    process.stderr.write(`tsgi: cannot listen on ${at}: ${describe(error)}\n`);
+    process.exit(1);
+  }
+  try {
+    await master.run();
+  } catch (error) {
+    process.stderr.write(`tsgi: cannot load ${spec}: ${describe(error)}\n`);
+    process.exitCode = 1;
+    master.stop(false);
+    return;
+  }
+  process.stderr.write(
+    `tsgi: FastCGI on ${master.address()} (master pid ${process.pid}, ${master.target} workers)\n`,
+  );
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
