@@ -1,45 +1,70 @@
-import { createWriteStream, type WriteStream } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
+
+/** Lines held before they are written in one go (a busy server writes once per tick). */
+const FLUSH_AT = 64 * 1024;
 
 /**
- * An append-only log file that can be reopened (SIGUSR1 after logrotate renamed it): lines go
- * to a write stream opened with O_APPEND, so several processes may share the file, and
- * `reopen()` opens the path afresh while the old stream finishes what it holds. `-` is stdout.
+ * An append-only log file that can be reopened (SIGUSR1 after logrotate renamed it). Lines are
+ * gathered and written once per tick with one write(2) on a descriptor opened O_APPEND, so
+ * several processes may share the file and a line is never split; what is held is written on
+ * exit too. `reopen()` writes what it holds, closes and opens the path afresh: after a rename
+ * the old file gets nothing more. `-` is stdout.
  */
 export class LogFile {
   readonly path: string;
-  #stream: WriteStream | NodeJS.WritableStream;
+  #fd: number;
+  #held = "";
+  #scheduled = false;
   readonly #onError: (error: Error) => void;
+  readonly #flush = () => this.flush();
 
   constructor(path: string, onError: (error: Error) => void = reportError) {
     this.path = path;
     this.#onError = onError;
-    this.#stream = this.#open();
+    this.#fd = path === "-" ? 1 : openSync(path, "a");
+    process.on("exit", this.#flush);
   }
 
   write(line: string): void {
-    this.#stream.write(line);
+    this.#held += line;
+    if (this.#held.length >= FLUSH_AT) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#flush);
+    }
   }
 
-  /** Opens the path again: after a rename the old file gets nothing more. */
+  flush(): void {
+    this.#scheduled = false;
+    if (this.#held === "" || this.#fd < 0) return;
+    const text = this.#held;
+    this.#held = "";
+    try {
+      writeSync(this.#fd, text);
+    } catch (error) {
+      this.#onError(error as Error);
+    }
+  }
+
+  /** Opens the path again (a new file after a rename); a failure keeps the old descriptor. */
   reopen(): void {
     if (this.path === "-") return;
-    const old = this.#stream;
-    this.#stream = this.#open();
-    old.end();
+    this.flush();
+    try {
+      const fd = openSync(this.path, "a");
+      closeSync(this.#fd);
+      this.#fd = fd;
+    } catch (error) {
+      this.#onError(error as Error);
+    }
   }
 
-  /** Resolves once every line written so far reached the file. */
   close(): Promise<void> {
-    if (this.path === "-") return Promise.resolve();
-    const stream = this.#stream;
-    return new Promise((resolve) => stream.end(resolve));
-  }
-
-  #open(): WriteStream | NodeJS.WritableStream {
-    if (this.path === "-") return process.stdout;
-    const stream = createWriteStream(this.path, { flags: "a" });
-    stream.on("error", this.#onError);
-    return stream;
+    this.flush();
+    process.off("exit", this.#flush);
+    if (this.path !== "-" && this.#fd >= 0) closeSync(this.#fd);
+    this.#fd = -1;
+    return Promise.resolve();
   }
 }
 

@@ -113,7 +113,16 @@ export async function serveFastCgi(
 ): Promise<void> {
   if (flags.workers) {
     const { serveWithWorkers } = await import("./workers.js");
-    return serveWithWorkers(spec, address ?? defaultAddress(), options, graceMs, flags);
+    const { workerModeHooks } = await import("../worker-ops.js");
+    const hooks = workerModeHooks(options, flags);
+    return serveWithWorkers(
+      spec,
+      address ?? defaultAddress(),
+      hooks.options,
+      graceMs,
+      flags,
+      hooks,
+    );
   }
   address ??= defaultAddress();
   // Without a handler SIGUSR1 opens the inspector on 127.0.0.1:9229: install one first.

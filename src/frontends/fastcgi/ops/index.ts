@@ -1,6 +1,6 @@
 import type { Application } from "../../../core/types.js";
 import { listenQueue } from "../status/listen-queue.js";
-import { pingApp, requestPath, statusApp } from "../status/page.js";
+import { pingApp, remoteStatusApp, requestPath, statusApp } from "../status/page.js";
 import { countProcesses, type StatusSnapshot, type WorkerSnapshot } from "../status/snapshot.js";
 import type { OperationsOptions } from "./options.js";
 import { SlowLog, slowRequestEntry } from "./slow-log.js";
@@ -36,8 +36,8 @@ export function createOperations(
   options: OperationsOptions,
   context: OperationsContext,
 ): Operations | null {
-  const { statusPath, pingPath, slowLogMs } = options;
-  if (!statusPath && !pingPath && !slowLogMs) return null;
+  const { statusPath, pingPath, slowLogMs, blockLogMs, report } = options;
+  if (!statusPath && !pingPath && !slowLogMs && !blockLogMs && !report) return null;
   return new ProcessOperations(app, options, context);
 }
 
@@ -48,6 +48,7 @@ class ProcessOperations implements Operations {
   readonly #context: OperationsContext;
   readonly #startTime = Math.floor(Date.now() / 1000);
   readonly #watchdog: Watchdog | null = null;
+  readonly #reporter: NodeJS.Timeout | null = null;
   #lag = 0;
   #maxListenQueue = 0;
 
@@ -55,7 +56,11 @@ class ProcessOperations implements Operations {
     this.#options = options;
     this.#context = context;
     const tracked = this.tracker.wrap(app);
-    const status = options.statusPath ? statusApp(() => this.snapshot()) : null;
+    const status = !options.statusPath
+      ? null
+      : options.remoteStatus
+        ? remoteStatusApp(options.remoteStatus)
+        : statusApp(() => this.snapshot());
     this.app = (environ, startResponse) => {
       if (status !== null || options.pingPath) {
         const path = requestPath(environ);
@@ -65,16 +70,33 @@ class ProcessOperations implements Operations {
       return tracked(environ, startResponse);
     };
     this.tracker.rss = process.memoryUsage.rss();
-    if (options.slowLogMs) this.#watchdog = this.#startWatchdog(options.slowLogMs);
+    const blockMs = Math.min(options.slowLogMs ?? Infinity, options.blockLogMs ?? Infinity);
+    if (blockMs !== Infinity) this.#watchdog = this.#startWatchdog(blockMs);
+    if (options.report) this.#reporter = this.#startReports(options.report);
   }
 
-  #startWatchdog(thresholdMs: number): Watchdog {
+  #startReports(report: NonNullable<OperationsOptions["report"]>): NodeJS.Timeout {
+    const send = () =>
+      report({
+        worker: this.worker(),
+        slowRequests: this.tracker.slowRequests,
+        maxActive: this.tracker.maxActive,
+      });
+    const timer = setInterval(send, this.#options.reportEveryMs ?? 1000);
+    timer.unref();
+    send();
+    return timer;
+  }
+
+  #startWatchdog(blockMs: number): Watchdog {
+    // Without --slow-log the watchdog only reports blocks (before --worker-timeout kills).
+    const slowMs = this.#options.slowLogMs ?? Infinity;
     const slowLog = new SlowLog(this.#options.slowLogFile ?? null, this.#context.log);
     return new Watchdog({
-      thresholdMs,
+      thresholdMs: blockMs,
       file: this.#options.slowLogFile ?? null,
       describeInFlight: () => {
-        this.tracker.takeSlow(thresholdMs);
+        this.tracker.takeSlow(blockMs);
         const now = Date.now();
         const list = [...this.tracker.inFlight].map(
           (r) => `${r.method} ${r.uri} (running ${((now - r.start) / 1000).toFixed(2)} s)`,
@@ -85,7 +107,8 @@ class ProcessOperations implements Operations {
         this.#lag = lag;
         this.tracker.rss = process.memoryUsage.rss();
         // A request that is slow while the loop runs (awaiting a slow upstream): no stack to take.
-        for (const request of this.tracker.takeSlow(thresholdMs)) {
+        if (slowMs === Infinity) return;
+        for (const request of this.tracker.takeSlow(slowMs)) {
           slowLog.write(slowRequestEntry(request));
         }
       },
@@ -138,5 +161,6 @@ class ProcessOperations implements Operations {
 
   stop(): void {
     this.#watchdog?.stop();
+    if (this.#reporter) clearInterval(this.#reporter);
   }
 }

@@ -58,6 +58,8 @@ export class Master extends EventEmitter {
   #everReady = false;
   #watchdog: NodeJS.Timeout | null = null;
   readonly #readyWaiters = new Map<number, (error: string | null) => void>();
+  /** A new connection: to a worker (ops-master.ts first reads its first request). */
+  onAccept: (socket: Socket) => void = (socket) => this.dispatch(socket, Buffer.alloc(0));
 
   constructor(options: MasterOptions) {
     super();
@@ -67,7 +69,7 @@ export class Master extends EventEmitter {
     registerCoreMessages(this);
     this.#server = createServer({ pauseOnConnect: true }, (socket) => {
       this.accepted++;
-      this.dispatch(socket, Buffer.alloc(0));
+      this.onAccept(socket);
     });
     this.#server.on("error", (error) => this.log(`tsgi: master: server error: ${error.message}`));
   }
