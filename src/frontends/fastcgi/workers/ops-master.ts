@@ -39,6 +39,9 @@ export function attachMasterOperations(master: Master, options: MasterOperations
     })
     .on("access-log", (_worker, message) => options.accessLog?.(String(message.lines ?? "")));
   master.on("worker-exit", (worker: WorkerInfo) => view.retire(worker));
+  // A worker killed for --worker-timeout was blocked longer than any slow-log threshold, and
+  // its own count of that request never left it.
+  master.on("worker-timeout", () => view.blockedKill());
   const { statusPath, pingPath } = options;
   if (!statusPath && !pingPath) return;
   const page = (path: string, query: string) => {
@@ -76,6 +79,10 @@ class MasterStatus {
       if (state === "Running") active++;
     }
     this.#maxActive = Math.max(this.#maxActive, active);
+  }
+
+  blockedKill(): void {
+    this.#retiredSlow++;
   }
 
   retire(worker: WorkerInfo): void {
