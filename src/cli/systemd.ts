@@ -9,12 +9,14 @@ import { spawn } from "node:child_process";
  */
 export class SystemdNotifier {
   readonly #enabled: boolean;
+  readonly #env: NodeJS.ProcessEnv;
   #queue: Promise<void> = Promise.resolve();
   readonly #log: (line: string) => void;
   #warned = false;
 
   constructor(env: NodeJS.ProcessEnv = process.env, log = stderrLine) {
     this.#enabled = Boolean(env.NOTIFY_SOCKET);
+    this.#env = env;
     this.#log = log;
   }
 
@@ -51,7 +53,10 @@ export class SystemdNotifier {
 
   #run(assignments: string[]): Promise<void> {
     return new Promise((resolve) => {
-      const child = spawn("systemd-notify", assignments, { stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn("systemd-notify", assignments, {
+        env: this.#env,
+        stdio: ["ignore", "ignore", "pipe"],
+      });
       let stderr = "";
       child.stderr?.on("data", (chunk: Buffer) => {
         stderr += chunk.toString();

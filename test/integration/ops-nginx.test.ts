@@ -122,6 +122,7 @@ describeIntegration(
       s.dir?.remove();
     }, 30_000);
 
+    // biome-ignore lint/suspicious/noExplicitAny: the page's JSON, checked field by field
     async function status(query = "json&full"): Promise<Record<string, any>> {
       const reply = await fetchReply(s.nginx.port, `/tsgi-status?${query}`);
       expect(reply.status).toBe(200);
