@@ -15,12 +15,13 @@ import { writeNginxConf } from "./lib/nginx.mjs";
 import { freePort, run, start, stop, stopAll, waitForPort } from "./lib/proc.mjs";
 import * as report from "./lib/report.mjs";
 import { download, slowReader } from "./lib/stream.mjs";
+import { workersGoalsMarkdown } from "./lib/workers.mjs";
 import { wrk } from "./lib/wrk.mjs";
 
 const HELP = `node bench/run.mjs [options]
   --duration S     seconds per wrk run (default 3, after a 1 s warm-up)
   --only A,B       run only these: nginx, tsgi, bare, node-fastcgi, php-fpm, php-fpm-close,
-                   go (hello world), stream (throughput + slow-reader memory), cgi (bench/cgi-startup.mjs)
+                   go, tsgi-workers, node-http (hello world), stream (throughput + slow-reader memory), cgi (bench/cgi-startup.mjs)
   --rounds N       hello-world rounds, backends interleaved, the median counts (default 3)
   --quick          1 s runs, 1 round, 32 MiB streams, one run each: a smoke test
   --svg PATH       also write a bar chart of the hello-world req/s
@@ -312,7 +313,7 @@ async function bench(ctx, opts) {
   const ports = {};
   for (const b of backends) {
     const site = { name: b.name, port: await freePort(), kind: b.kind ?? "fastcgi" };
-    if (site.kind === "fastcgi") site.upstreamPort = await freePort();
+    if (site.kind === "fastcgi" || site.kind === "proxy") site.upstreamPort = await freePort();
     Object.assign(site, b.site?.(ctx));
     sites.push(site);
   }
@@ -358,6 +359,7 @@ async function bench(ctx, opts) {
     const rows = runs.map(summarize);
     sections.push(`## Hello world\n\n${report.helloMarkdown(rows, opts)}`);
     sections.push(`### Goals (tsgi 0.2)\n\n${report.goalsMarkdown(rows)}`);
+    sections.push(`### Goals (tsgi 0.5, workers)\n\n${workersGoalsMarkdown(rows)}`);
     if (opts.svg) writeFileSync(opts.svg, report.helloSvg(rows, m));
   }
   if (streaming) {

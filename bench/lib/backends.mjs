@@ -3,6 +3,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run, start } from "./proc.mjs";
+import { workersBackends } from "./workers.mjs";
 
 const PHP_FPM = ["/usr/sbin/php-fpm8.2", "/usr/sbin/php-fpm"];
 
@@ -140,5 +141,6 @@ export function helloBackends() {
     phpFpm("php-fpm", "PHP-FPM 8.2 (pm static, 2 children)", true),
     phpFpm("php-fpm-close", "PHP-FPM 8.2, no keep-conn (Debian's fastcgi-php.conf)", false),
     goFcgi,
+    ...workersBackends(),
   ];
 }

@@ -37,6 +37,15 @@ function fastcgiLocation(site) {
   return lines.join("\n");
 }
 
+// node:http behind proxy_pass: HTTP/1.1 with keep-alive to the upstream, as recommended.
+function proxyLocation(site) {
+  return [
+    `      proxy_pass http://${site.name};`,
+    "      proxy_http_version 1.1;",
+    '      proxy_set_header Connection "";',
+  ].join("\n");
+}
+
 function upstream(site) {
   const keepalive = site.keepalive ?? 32;
   return [
@@ -51,6 +60,7 @@ function server(site, dir) {
   let body;
   if (site.kind === "return") body = `      return 200 "Hello, world!\\n";`;
   else if (site.kind === "static") body = `      root ${join(dir, "static")};`;
+  else if (site.kind === "proxy") body = proxyLocation(site);
   else body = fastcgiLocation(site);
   return [
     "  server {",
@@ -65,7 +75,7 @@ function server(site, dir) {
 }
 
 /**
- * Writes DIR/nginx.conf for sites: [{ name, port, kind: "return"|"fastcgi"|"static",
+ * Writes DIR/nginx.conf for sites: [{ name, port, kind: "return"|"fastcgi"|"proxy"|"static",
  * upstreamPort?, scriptFilename?, buffering?, keepalive? }]. Returns the config path.
  */
 export function writeNginxConf(dir, sites) {
@@ -85,7 +95,7 @@ http {
   scgi_temp_path ${join(dir, "scgi_temp")};
   sendfile on;
 ${sites
-  .filter((s) => s.kind === "fastcgi")
+  .filter((s) => s.kind === "fastcgi" || s.kind === "proxy")
   .map(upstream)
   .join("\n")}
 ${sites.map((s) => server(s, dir)).join("\n")}

@@ -143,6 +143,9 @@ class FastCgiResponder implements FastCgiWorkerServer {
     if (this.#sweeper === null) this.#startSweeper();
     const connection = this.#connect(socket);
     if (connection && unread) connection.feed(unread);
+    // A socket accepted with pauseOnConnect (or paused by its previous owner) stays paused
+    // whatever listens to it: start reading.
+    if (connection && socket.isPaused()) socket.resume();
   }
 
   handOff(give: ReleaseTarget, graceMs = DEFAULT_SHUTDOWN_GRACE_MS): Promise<void> {

@@ -5,7 +5,7 @@ import { detachSocket } from "../detach.js";
 import { listenAt, listeningAddress } from "../listen.js";
 import { Backoff } from "./backoff.js";
 import { pickWorker } from "./dispatch.js";
-import { heartbeatInterval, stalledWorkers } from "./heartbeat.js";
+import { heartbeatInterval, watchHeartbeats } from "./heartbeat.js";
 import { encodeBytes, MessageTable, sendMessage, type WorkerMessage } from "./ipc.js";
 import { registerCoreMessages } from "./master-messages.js";
 import type { MasterOptions } from "./options.js";
@@ -47,6 +47,8 @@ export class Master extends EventEmitter {
   /** Connections accepted (PHP-FPM's "accepted conn"). */
   accepted = 0;
   lastReload: ReloadResult | null = null;
+  /** Run before a worker whose heartbeat stopped is killed (heartbeat.ts), for a stack capture. */
+  readonly beforeTimeoutKill: Array<(worker: WorkerInfo) => void | Promise<void>> = [];
   state: "starting" | "running" | "stopping" = "starting";
   readonly #server: Server;
   #where: ListenAddress | null = null;
@@ -94,7 +96,9 @@ export class Master extends EventEmitter {
   /** Starts N workers; resolves once all are ready, rejects with the app's error if none can load it. */
   async run(): Promise<void> {
     for (let i = 0; i < this.target; i++) this.spawn();
-    if (this.options.workerTimeoutMs) this.#startWatchdog(this.options.workerTimeoutMs);
+    if (this.options.workerTimeoutMs) {
+      this.#watchdog = watchHeartbeats(this, this.options.workerTimeoutMs);
+    }
     // Serving once all N are ready; failing when the app cannot load in any (issue 10 §1).
     await new Promise<void>((resolve, reject) => {
       let ready = 0;
@@ -175,7 +179,7 @@ export class Master extends EventEmitter {
       socket.end(); // a FIN: nothing was read from it that it would miss
       return;
     }
-    const worker = pickWorker(this.workers.values(), this.#lastSent);
+    const worker = pickWorker(this.workers.values(), this.#lastSent, this.#staleBefore());
     if (worker === null) {
       this.#pending.push({ socket, unread });
       return;
@@ -185,6 +189,13 @@ export class Master extends EventEmitter {
     sendMessage(worker.child, { kind: "conn", unread: encodeBytes(unread) }, socket, (error) => {
       if (error) socket.destroy(); // the worker died before it took it
     });
+  }
+
+  // Two heartbeats missed: the loop may be blocked; prefer the others (only with --worker-timeout,
+  // which sets how often heartbeats come).
+  #staleBefore(): number {
+    const timeout = this.options.workerTimeoutMs;
+    return timeout ? Date.now() - 2 * heartbeatInterval(timeout) - 100 : Number.NEGATIVE_INFINITY;
   }
 
   /** A connection handed back by a draining worker: on to another one. */
@@ -230,11 +241,19 @@ export class Master extends EventEmitter {
     if (target === this.target) return;
     this.target = target;
     this.log(`tsgi: master: ${target} worker(s) wanted`);
-    if (delta > 0) this.spawn();
+    if (delta > 0) {
+      this.spawn();
+      return;
+    }
+    const live = [...this.workers.values()].filter(
+      (w) => w.state === "ready" || w.state === "starting",
+    );
+    const newest = live.at(-1);
+    if (!newest || live.length <= target) return;
+    if (newest.state === "ready") this.drain(newest);
     else {
-      const serving = [...this.workers.values()].filter((w) => w.state === "ready");
-      const newest = serving.at(-1);
-      if (newest && serving.length > target) this.drain(newest);
+      newest.state = "draining"; // still loading: it has nothing to finish
+      newest.child.kill("SIGTERM");
     }
   }
 
@@ -304,21 +323,6 @@ export class Master extends EventEmitter {
       if (respawn) this.respawns++;
       this.spawn();
     }
-  }
-
-  #startWatchdog(timeoutMs: number): void {
-    this.#watchdog = setInterval(() => {
-      for (const worker of stalledWorkers(this.workers.values(), timeoutMs)) {
-        worker.extra.killed = true;
-        const age = ((Date.now() - worker.heartbeatAt) / 1000).toFixed(1);
-        this.log(
-          `tsgi: worker ${worker.id} (pid ${worker.pid}): no heartbeat for ${age} s (--worker-timeout ${timeoutMs / 1000} s): its event loop is blocked; killing it`,
-        );
-        this.emit("worker-timeout", worker);
-        worker.child.kill("SIGKILL");
-      }
-    }, heartbeatInterval(timeoutMs));
-    this.#watchdog.unref();
   }
 }
 

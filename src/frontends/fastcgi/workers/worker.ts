@@ -21,8 +21,9 @@ export interface WorkerContext {
   requests: number;
   /** Set once it drains or stops: exits when that is done and every handed-back socket left. */
   leaving: boolean;
-  /** Sockets on their way back to the master. */
+  /** Sockets on their way back to the master, and handed back in all. */
   sending: number;
+  handedBack: number;
   done: boolean;
 }
 
@@ -48,7 +49,8 @@ export async function runWorker(
 ): Promise<void> {
   const id = Number(process.env[WORKER_ENV.id]);
   let context: WorkerContext | null = null;
-  installWorkerSignals(() => context && leave(context, "stop", 30_000));
+  // SIGTERM while still loading: nothing to finish.
+  installWorkerSignals(() => (context ? leave(context, "stop", 30_000) : process.exit(0)));
   let app: Application;
   try {
     app = await load();
@@ -67,6 +69,7 @@ export async function runWorker(
     requests: 0,
     leaving: false,
     sending: 0,
+    handedBack: 0,
     done: false,
   };
   context = ctx;
@@ -131,6 +134,11 @@ function leave(ctx: WorkerContext, how: "drain" | "stop" | "close", graceMs: num
   finished.then(
     () => {
       ctx.done = true;
+      if (how === "drain") {
+        log(
+          `tsgi: worker ${ctx.id} (pid ${process.pid}): drained; ${ctx.handedBack} idle connection(s) handed on`,
+        );
+      }
       exitWhenSent(ctx);
     },
     () => process.exit(1),
@@ -139,6 +147,7 @@ function leave(ctx: WorkerContext, how: "drain" | "stop" | "close", graceMs: num
 
 function handBack(ctx: WorkerContext, socket: Socket, unread: Buffer): void {
   ctx.sending++;
+  ctx.handedBack++;
   sendMessage(channel, { kind: "handback", unread: encodeBytes(unread) }, socket, (error) => {
     ctx.sending--;
     if (error) socket.end(); // the master is gone: a FIN, after everything we wrote
