@@ -57,8 +57,9 @@ function appFile(code?: string): string {
   writeFileSync(
     path,
     code ??
-      `export default (environ, start) => {
+      `export default async (environ, start) => {
   if (environ.PATH_INFO === "/crash") setTimeout(() => { throw new Error("boom in a timer"); });
+  if (environ.PATH_INFO === "/slow") await new Promise((r) => setTimeout(r, 1500));
   start("200 OK", [["Content-Type", "text/plain"]]);
   return [new TextEncoder().encode(String(process.pid))];
 };\n`,
@@ -109,6 +110,18 @@ describeIntegration(
       child.kill("SIGTERM");
       expect(await child.exit).toBe(0);
     }, 90_000);
+
+    test("SIGTERM: requests in flight in every worker finish, then the master exits 0", async () => {
+      const port = await freePort();
+      const child = tsgi(["fcgi", appFile(), "--listen", `127.0.0.1:${port}`, "--workers", "2"]);
+      await listening(child);
+      const answers = [pidOf(`127.0.0.1:${port}`, "/slow"), pidOf(`127.0.0.1:${port}`, "/slow")];
+      await new Promise((r) => setTimeout(r, 500));
+      child.kill("SIGTERM");
+      const pids = await Promise.all(answers);
+      expect(new Set(pids).size).toBe(2); // one in each worker
+      expect(await child.exit).toBe(0);
+    }, 60_000);
 
     test("an app that cannot load: exit 1 with the app's error in one line", async () => {
       const child = tsgi([

@@ -185,3 +185,12 @@ function send(
 export function upstreamErrors(errorLog: string): string[] {
   return errorLog.split("\n").filter((line) => line.includes("upstream"));
 }
+
+/** One line for a test's output: "2000 sent, 2000 ok, 0 failed (...) in 9.1 s". */
+export function summary(name: string, result: LoadResult): string {
+  const kinds = Object.entries(result.byKind)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(", ");
+  const seconds = (result.elapsedMs / 1000).toFixed(1);
+  return `[load] ${name}: ${result.sent} sent, ${result.ok} ok, ${result.failed} failed (${kinds}) in ${seconds} s`;
+}

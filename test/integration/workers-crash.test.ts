@@ -6,7 +6,7 @@
 import { afterEach, expect, test } from "vitest";
 import { cliBuilt } from "../fixtures/fastcgi/harness.js";
 import { describeIntegration, need, waitFor } from "../helpers/integration.js";
-import { type Outcome, runLoad } from "../helpers/load.js";
+import { type Outcome, runLoad, summary, upstreamErrors } from "../helpers/load.js";
 import { NGINX } from "../helpers/nginx.js";
 import { startWorkersSite, type WorkersSite } from "../helpers/tsgi-workers.js";
 
@@ -59,6 +59,7 @@ describeIntegration(
         stop.abort();
       }
       const result = await load;
+      process.stderr.write(`${summary("SIGKILL x4", result)}\n`);
       expect(result.ok).toBeGreaterThan(100);
       // Each failed request was in flight when a worker died.
       for (const failure of failures) {
@@ -108,6 +109,10 @@ describeIntegration(
       }
       expect((await blocked).failed).toBe(1);
       const result = await load;
+      process.stderr.write(`${summary("blocked worker, other traffic", result)}\n`);
+      process.stderr.write(
+        `[load] nginx upstream lines: ${upstreamErrors(s.nginx.errorLog()).length}\n`,
+      );
       expect(result.failures).toEqual([]);
       expect(result.ok).toBeGreaterThan(50);
     }, 120_000);

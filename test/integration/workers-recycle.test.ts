@@ -5,7 +5,7 @@
 import { afterEach, expect, test } from "vitest";
 import { cliBuilt } from "../fixtures/fastcgi/harness.js";
 import { describeIntegration, need } from "../helpers/integration.js";
-import { runLoad, upstreamErrors } from "../helpers/load.js";
+import { runLoad, summary, upstreamErrors } from "../helpers/load.js";
 import { NGINX } from "../helpers/nginx.js";
 import { startWorkersSite, type WorkersSite } from "../helpers/tsgi-workers.js";
 
@@ -59,6 +59,8 @@ describeIntegration(
           stop.abort();
         }
         const result = await load;
+        const recycles = s.count(/requests \(--max-requests\); replacing it/);
+        process.stderr.write(`${summary(`recycling, ${_name}, ${recycles} recycles`, result)}\n`);
         expect(result.failures).toEqual([]);
         expect(upstreamErrors(s.nginx.errorLog())).toEqual([]);
         expect(s.count(/requests \(--max-requests\); replacing it/)).toBeGreaterThanOrEqual(20);

@@ -6,7 +6,13 @@
 import { afterEach, expect, test } from "vitest";
 import { cliBuilt } from "../fixtures/fastcgi/harness.js";
 import { describeIntegration, need } from "../helpers/integration.js";
-import { type LoadRequest, type LoadResult, runLoad, upstreamErrors } from "../helpers/load.js";
+import {
+  type LoadRequest,
+  type LoadResult,
+  runLoad,
+  summary,
+  upstreamErrors,
+} from "../helpers/load.js";
 import { NGINX } from "../helpers/nginx.js";
 import { startWorkersSite, type WorkersSite } from "../helpers/tsgi-workers.js";
 
@@ -129,7 +135,9 @@ describeIntegration(
       } finally {
         stop.abort();
       }
-      expectZeroFailed(await load, s.nginx.errorLog());
+      const result = await load;
+      process.stderr.write(`${summary("reload with broken code", result)}\n`);
+      expectZeroFailed(result, s.nginx.errorLog());
     }, 120_000);
   },
 );

@@ -27,5 +27,10 @@ export function detachSocket(socket: Socket): Buffer {
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
 
+/** False once the socket's handle left for another process (or it was destroyed). */
+export function hasHandle(socket: Socket): boolean {
+  return !socket.destroyed && Boolean((socket as unknown as { _handle?: unknown })._handle);
+}
+
 /** Where a released connection goes: its socket, paused, and the bytes it had read unhandled. */
 export type ReleaseTarget = (socket: Socket, unread: Buffer) => void;

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
 import { type ListenAddress, parseListenAddress } from "../addresses.js";
-import { detachSocket } from "../detach.js";
+import { detachSocket, hasHandle } from "../detach.js";
 import { listenAt, listeningAddress } from "../listen.js";
 import { Backoff } from "./backoff.js";
 import { pickWorker } from "./dispatch.js";
@@ -187,7 +187,7 @@ export class Master extends EventEmitter {
     worker.connections++;
     this.#lastSent.set(worker.id, ++this.#sent);
     sendMessage(worker.child, { kind: "conn", unread: encodeBytes(unread) }, socket, (error) => {
-      if (error) socket.destroy(); // the worker died before it took it
+      if (error) this.#undelivered(worker, socket, unread);
     });
   }
 
@@ -196,6 +196,13 @@ export class Master extends EventEmitter {
   #staleBefore(): number {
     const timeout = this.options.workerTimeoutMs;
     return timeout ? Date.now() - 2 * heartbeatInterval(timeout) - 100 : Number.NEGATIVE_INFINITY;
+  }
+
+  // The worker died before it took the connection: another one gets it, if the socket is still
+  // ours (a send that failed before it was written); the dead worker gets no more.
+  #undelivered(worker: WorkerInfo, socket: Socket, unread: Buffer): void {
+    if (worker.state === "ready") worker.state = "retiring";
+    if (hasHandle(socket)) this.dispatch(socket, unread);
   }
 
   /** A connection handed back by a draining worker: on to another one. */

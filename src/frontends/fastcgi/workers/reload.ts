@@ -11,7 +11,8 @@ interface Job {
 
 /**
  * Replaces workers one at a time, never below N serving (issue 10 §2): start a new worker, wait
- * until it has loaded the app and said ready, then drain the old one. SIGHUP queues every
+ * until it has loaded the app and said ready, then drain the old one and wait until it is gone
+ * (bounded by `--graceful-timeout`), so a finished reload means no old code answers. SIGHUP queues every
  * worker of an older generation; `--max-requests` / `--max-rss` queue one. A new worker that
  * fails to load stops the reload: the old workers keep serving, and the error is logged and
  * kept in `master.lastReload` for the status page. (gunicorn, uWSGI and pm2 stop old workers
@@ -102,7 +103,11 @@ export class Rotation {
         );
       return false;
     }
-    if (master.workers.has(job.old.id)) master.drain(job.old);
+    if (master.workers.has(job.old.id)) {
+      master.drain(job.old);
+      // Done when the old code is gone: requests already on its connections finish first.
+      await exitOf(job.old);
+    }
     return true;
   }
 
@@ -119,6 +124,12 @@ export class Rotation {
     }
     master.emit("reload", master.lastReload);
   }
+}
+
+function exitOf(worker: WorkerInfo): Promise<void> {
+  const child = worker.child;
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
 /** null once `worker` is ready, else why not (load error, exit, or the timeout). */
