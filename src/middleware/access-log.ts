@@ -44,8 +44,14 @@ class Tally {
   committed = false;
   failed = false;
 
-  /** What went out: bytes past a declared Content-Length are dropped by the core (rule 8). */
-  sent(): number {
+  /**
+   * What went out: bytes past a declared Content-Length are dropped by the core (rule 8), and a
+   * response to HEAD, a 1xx, 204 or 304 has no body on the wire whatever the app offered
+   * (RFC 9110 §9.3.2, §15.3.5, §15.4.5; nginx logs 0 for them).
+   */
+  sent(method: string): number {
+    const code = Number(this.finalStatus()?.slice(0, 3));
+    if (method === "HEAD" || code < 200 || code === 204 || code === 304) return 0;
     return this.declared === undefined ? this.bytes : Math.min(this.bytes, this.declared);
   }
 
@@ -74,7 +80,7 @@ export function accessLog(app: Application, options: AccessLogOptions = {}): App
       logged = true;
       const fields = accessLogFields(environ, {
         status: tally.finalStatus(),
-        bytesSent: tally.sent(),
+        bytesSent: tally.sent(environ.REQUEST_METHOD),
         start,
         end: performance.now(),
         time,

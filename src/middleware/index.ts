@@ -1,6 +1,27 @@
 /** The middleware that ship with tsgi: each `(app, options) => app`. */
 export { type AccessLogOptions, accessLog } from "./access-log.js";
+export {
+  type BasicAuthOptions,
+  basicAuth,
+  parseBasicAuthorization,
+} from "./basic-auth.js";
+export { bcryptHash, bcryptVerify } from "./bcrypt.js";
+export {
+  type CatchErrorsOptions,
+  catchErrors,
+  type ErrorContext,
+  type ErrorPage,
+} from "./catch-errors.js";
+export { type AddressMatcher, addressMatcher, parseIp } from "./cidr.js";
+export { type DevelopmentOptions, development } from "./development.js";
 export { dispatcher } from "./dispatcher.js";
+export {
+  type HtpasswdEntries,
+  hashScheme,
+  htpasswdFile,
+  parseHtpasswd,
+  verifyHash,
+} from "./htpasswd.js";
 export { type AccessLogResult, accessLogFields, logUri } from "./log-fields.js";
 export {
   type AccessLogFields,
@@ -12,4 +33,9 @@ export {
   formatAccessLog,
   timeLocal,
 } from "./log-format.js";
+export {
+  type ProxyFixOptions,
+  type ProxyFixOriginal,
+  proxyFix,
+} from "./proxy-fix.js";
 export { validator } from "./validator.js";

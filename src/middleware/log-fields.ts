@@ -29,14 +29,15 @@ export function logUri(environ: Environ): string {
 
 /**
  * nginx `$remote_user`: the user name of a Basic Authorization header, whether or not it was
- * checked (ngx_http_auth_basic_user): base64-decoded, up to the first colon, "" when malformed.
+ * checked (ngx_http_auth_basic_user): base64-decoded, up to the first colon; undefined when
+ * there is no such header or it is malformed.
  */
-function basicUser(authorization: string | undefined): string {
+function basicUser(authorization: string | undefined): string | undefined {
   const match = /^basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i.exec(authorization ?? "");
-  if (!match) return "";
+  if (!match) return undefined;
   const decoded = Buffer.from(match[1], "base64").toString("latin1");
   const colon = decoded.indexOf(":");
-  return colon < 0 ? "" : decoded.slice(0, colon);
+  return colon < 0 ? undefined : decoded.slice(0, colon);
 }
 
 /** Request headers by lower-case name, from the HTTP_* meta-variables (RFC 3875 §4.1.18). */
@@ -62,7 +63,7 @@ export function accessLogFields(environ: Environ, result: AccessLogResult): Acce
   const status =
     result.status === undefined ? 0 : Number.parseInt(String(result.status).slice(0, 3), 10) || 0;
   return {
-    remoteAddr: environ.REMOTE_ADDR ?? "",
+    remoteAddr: environ.REMOTE_ADDR || undefined,
     remoteUser,
     time: result.time ?? new Date(result.start),
     method: environ.REQUEST_METHOD,

@@ -3,15 +3,20 @@
  * (the FastCGI workers' `--access-log`). Formats: `common` and `combined` as Apache defines them
  * and as nginx writes its built-in `combined` (`-` for an empty value, `"`, `\` and bytes below
  * 0x20 or from 0x7F up escaped as `\xHH`: CVE-2003-0083, terminal escape injection through
- * logs), `json` (one ASCII-only object per line), or a template of nginx-style `$variables`.
+ * logs), `json` (one ASCII-only object per line), a template of nginx-style `$variables`, or
+ * one of Apache's `%` directives (log-apache.ts).
  */
+import { compileApacheFormat, isApacheFormat } from "./log-apache.js";
 
 /** What one log line is made of. Strings are byte strings, as in the environ. */
 export interface AccessLogFields {
-  /** The client address (REMOTE_ADDR). */
-  remoteAddr: string;
-  /** The authenticated user (REMOTE_USER, or the user of a Basic Authorization header), or "". */
-  remoteUser: string;
+  /** The client address (REMOTE_ADDR); undefined logs as `-`. */
+  remoteAddr: string | undefined;
+  /**
+   * The user (REMOTE_USER, or the user of a Basic Authorization header); undefined or "" when
+   * there is none, which logs as `-`.
+   */
+  remoteUser: string | undefined;
   /** When the request started. */
   time: Date;
   /** REQUEST_METHOD. */
@@ -26,11 +31,18 @@ export interface AccessLogFields {
   bytesSent: number;
   /** From the start of the request to the end of the response, in milliseconds. */
   durationMs: number;
-  /** Request headers by lower-case name ("user-agent"); a missing header is absent. */
+  /**
+   * Request headers by lower-case name ("user-agent"). A missing header is absent and logs as
+   * `-`; a header sent empty logs as nothing (`""`), as nginx does.
+   */
   headers: Readonly<Record<string, string | undefined>>;
 }
 
-/** A named format, a `$variable` template, or a function of the fields. */
+/**
+ * A named format, a template, or a function of the fields. A template holding `$variables`
+ * (`$remote_addr`, `$request_time`, `$http_<name>`, ...) is read as nginx's; otherwise one with
+ * `%` directives (`%h %t "%r" %>s %b %D %{Referer}i`) as Apache's.
+ */
 export type AccessLogFormat =
   | "common"
   | "combined"
@@ -38,11 +50,17 @@ export type AccessLogFormat =
   | (string & {})
   | ((fields: AccessLogFields) => string);
 
-/** Apache `common` (`%h %l %u %t "%r" %>s %b`), in nginx's variable names. */
-export const COMMON =
-  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent';
-/** nginx's built-in `combined`, which is Apache's `combined` (`... "%{Referer}i" "%{User-agent}i"`). */
-export const COMBINED = `${COMMON} "$http_referer" "$http_user_agent"`;
+/**
+ * Apache's `common` (nginx has no such format): `%b` writes `-` for a response without body
+ * bytes, as Apache does.
+ */
+export const COMMON = '%h %l %u %t "%r" %>s %b';
+/**
+ * nginx's built-in `combined`, Apache's `combined` in nginx's words (`$body_bytes_sent` writes
+ * `0` where Apache's `%b` writes `-`): the issue pins it to nginx's line.
+ */
+export const COMBINED =
+  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"';
 
 type Getter = (fields: AccessLogFields) => string;
 
@@ -74,11 +92,12 @@ function timeIso8601(time: Date): string {
 
 /**
  * nginx `ngx_http_log_escape`: `"`, `\`, bytes below 0x20 and from 0x7F up become `\xHH`
- * (upper-case hex); an empty value is `-`. A char above 0xFF (not a byte string) is escaped per
- * UTF-8 byte, so nothing but printable ASCII ever reaches the log.
+ * (upper-case hex). A value that is not there (undefined) is `-`, as nginx logs a variable
+ * that is "not found"; an empty one stays empty. A char above 0xFF (not a byte string) is
+ * escaped per UTF-8 byte, so nothing but printable ASCII ever reaches the log.
  */
-export function escapeLogValue(value: string): string {
-  if (value === "") return "-";
+export function escapeLogValue(value: string | undefined): string {
+  if (value === undefined) return "-";
   if (!/[^\x20-\x21\x23-\x5b\x5d-\x7e]/.test(value)) return value;
   let out = "";
   for (const char of value) {
@@ -98,7 +117,8 @@ const requestLine = (f: AccessLogFields) => `${f.method} ${f.uri} ${f.protocol}`
 // Values nginx computes itself are not escaped; request data always is.
 const VARIABLES: Record<string, Getter> = {
   remote_addr: (f) => escapeLogValue(f.remoteAddr),
-  remote_user: (f) => escapeLogValue(f.remoteUser),
+  // nginx treats an empty user (`Basic base64(":pw")`) as none.
+  remote_user: (f) => escapeLogValue(f.remoteUser || undefined),
   time_local: (f) => timeLocal(f.time),
   time_iso8601: (f) => timeIso8601(f.time),
   msec: (f) => (f.time.getTime() / 1000).toFixed(3),
@@ -120,7 +140,7 @@ function variable(name: string, format: string): Getter {
   if (name.startsWith("http_") && name.length > 5) {
     // nginx $http_user_agent: the header with `_` read as `-`, lower-case.
     const header = name.slice(5).toLowerCase().replace(/_/g, "-");
-    return (f) => escapeLogValue(f.headers[header] ?? "");
+    return (f) => escapeLogValue(f.headers[header]);
   }
   throw new TypeError(
     `access log format ${JSON.stringify(format)}: unknown variable $${name} (known: ` +
@@ -131,9 +151,11 @@ function variable(name: string, format: string): Getter {
 }
 
 /** Parses a `$variable` template once into a function of the fields. */
+const VARIABLE = /\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/;
+
 function compileTemplate(format: string): Getter {
   const parts: Array<string | Getter> = [];
-  const pattern = /\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g;
+  const pattern = new RegExp(VARIABLE.source, "g");
   let last = 0;
   for (const match of format.matchAll(pattern)) {
     parts.push(format.slice(last, match.index));
@@ -167,8 +189,8 @@ function isUtf8(buffer: Buffer): boolean {
 function formatJson(f: AccessLogFields): string {
   const entries: Array<[string, string]> = [
     ["time", JSON.stringify(f.time.toISOString())],
-    ["remote_addr", jsonText(f.remoteAddr)],
-    ["remote_user", jsonText(f.remoteUser)],
+    ["remote_addr", jsonText(f.remoteAddr ?? "")],
+    ["remote_user", jsonText(f.remoteUser ?? "")],
     ["method", jsonText(f.method)],
     ["uri", jsonText(f.uri)],
     ["protocol", jsonText(f.protocol)],
@@ -188,10 +210,13 @@ function formatJson(f: AccessLogFields): string {
 export function compileAccessLogFormat(format: AccessLogFormat = "combined"): Getter {
   if (typeof format === "function") return format;
   if (format === "json") return formatJson;
-  if (format === "common") return compileTemplate(COMMON);
+  if (format === "common") return compileApacheFormat(COMMON, escapeLogValue, timeLocal);
   if (format === "combined") return compileTemplate(COMBINED);
   if (typeof format !== "string" || format === "") {
     throw new TypeError(`access log format must be a name, a template or a function`);
+  }
+  if (!VARIABLE.test(format) && isApacheFormat(format)) {
+    return compileApacheFormat(format, escapeLogValue, timeLocal);
   }
   return compileTemplate(format);
 }

@@ -108,6 +108,20 @@ describe("accessLog", () => {
     expect([match?.[3], match?.[4]]).toEqual([status, bytes]);
   });
 
+  test.each([
+    ["HEAD", "200 OK"],
+    ["GET", "204 No Content"],
+    ["GET", "304 Not Modified"],
+  ])("%s answered %s: no body on the wire, 0 bytes", async (method, status) => {
+    const app: Application = (_e, s) => {
+      s(status, []);
+      return [Buffer.from("offered anyway")];
+    };
+    const { wrapped, lines } = logged(app, "$status $body_bytes_sent");
+    await inject(wrapped, { method });
+    expect(lines).toEqual([`${status.slice(0, 3)} 0\n`]);
+  });
+
   test("a client that leaves mid-body: only the accepted chunks count", async () => {
     const controller = new AbortController();
     const app: Application = (_e, s) => {

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import {
   type AccessLogFields,
@@ -22,8 +23,9 @@ const fields = (over: Partial<AccessLogFields> = {}): AccessLogFields => ({
 });
 
 describe("escapeLogValue (nginx ngx_http_log_escape)", () => {
-  test.each([
-    ["", "-"],
+  test.each<[string | undefined, string]>([
+    [undefined, "-"],
+    ["", ""],
     ["plain text ok", "plain text ok"],
     ['say "hi"', "say \\x22hi\\x22"],
     ["back\\slash", "back\\x5Cslash"],
@@ -39,6 +41,41 @@ describe("escapeLogValue (nginx ngx_http_log_escape)", () => {
   });
 });
 
+describe("escapeLogValue properties", () => {
+  // Any byte string (and any text): printable ASCII only, no bare quote or backslash, and
+  // reversible, so a log line can be neither forged nor turned into terminal escapes.
+  const unescapeLog = (text: string) =>
+    text.replace(/\\x([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(Number.parseInt(hex, 16)));
+
+  test("byte strings: printable, no quote, reversible", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), (bytes) => {
+        const value = Buffer.from(bytes).toString("latin1");
+        const escaped = escapeLogValue(value);
+        expect(escaped).toMatch(/^[\x20-\x7e]*$/);
+        expect(escaped.replace(/\\x[0-9A-F]{2}/g, "")).not.toMatch(/["\\]/);
+        expect(unescapeLog(escaped)).toBe(value);
+      }),
+    );
+  });
+
+  test("text: printable, chars above 0xFF as their UTF-8 bytes", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", minLength: 1 }), (text) => {
+        const escaped = escapeLogValue(text);
+        expect(escaped).toMatch(/^[\x20-\x7e]*$/);
+        // A char up to 0xFF stands for its byte (a byte string); one above, for its UTF-8 bytes.
+        const bytes = [...text]
+          .map((c) =>
+            (c.codePointAt(0) as number) <= 0xff ? c : Buffer.from(c).toString("latin1"),
+          )
+          .join("");
+        expect(unescapeLog(escaped)).toBe(bytes);
+      }),
+    );
+  });
+});
+
 describe("formatAccessLog", () => {
   const time = timeLocal(fields().time);
 
@@ -48,6 +85,12 @@ describe("formatAccessLog", () => {
 
   test.each([
     ["common", fields(), `192.0.2.7 - - [${time}] "GET /a?b=1 HTTP/1.1" 200 5`],
+    // Apache's %b: "-" for no body bytes; nginx's combined writes 0.
+    [
+      "common",
+      fields({ bytesSent: 0, remoteUser: "bob" }),
+      `192.0.2.7 - bob [${time}] "GET /a?b=1 HTTP/1.1" 200 -`,
+    ],
     [
       "combined",
       fields(),
@@ -71,6 +114,8 @@ describe("formatAccessLog", () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: nginx's ${name} syntax
     ["${request_method}:${request_uri} $server_protocol", fields(), "GET:/a?b=1 HTTP/1.1"],
     ["$http_x_request_id|$http_user_agent", fields(), "-|curl/8.5.0"],
+    // A header sent empty is logged empty, a missing one as "-" (nginx's "not found").
+    ["$http_referer|$http_user_agent", fields({ headers: { referer: "" } }), "|-"],
     ["$status", fields({ status: 0 }), "000"],
     ["$msec", fields(), (fields().time.getTime() / 1000).toFixed(3)],
   ])("%s", (format, f, expected) => {
@@ -97,6 +142,29 @@ describe("formatAccessLog", () => {
       user_agent: "\u00ff\u0000",
     });
     expect(parsed.time).toBe(fields().time.toISOString());
+  });
+
+  test.each([
+    [
+      '%h %l %u %t "%r" %>s %b',
+      fields({ remoteUser: "bob" }),
+      `192.0.2.7 - bob [${time}] "GET /a?b=1 HTTP/1.1" 200 5`,
+    ],
+    ["%b|%B", fields({ bytesSent: 0 }), "-|0"],
+    ['"%{Referer}i" "%{User-agent}i" %{X-None}i', fields(), '"http://x/" "curl/8.5.0" -'],
+    ["%m %U%q %H %s", fields(), "GET /a?b=1 HTTP/1.1 200"],
+    ["%D us, %{ms}T ms, %T s, 100%%", fields(), "12500 us, 13 ms, 0 s, 100%"],
+    [
+      "%r|%{User-Agent}i",
+      fields({ uri: '/"\n', headers: { "user-agent": "\x1b" } }),
+      "GET /\\x22\\x0A HTTP/1.1|\\x1B",
+    ],
+  ])("Apache directives: %s", (format, f, expected) => {
+    expect(formatAccessLog(format, f)).toBe(expected);
+  });
+
+  test.each(["%Z", "%{x}Q"])("unsupported Apache directive %s throws", (format) => {
+    expect(() => compileAccessLogFormat(format)).toThrow(/unsupported directive/);
   });
 
   test("a function format is used as it is", () => {
