@@ -9,6 +9,7 @@ import { readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { CLI, cliBuilt, fetchReply, ROOT } from "../fixtures/fastcgi/harness.js";
+import { cgiParams, FcgiClient } from "../helpers/fastcgi-client.js";
 import { describeIntegration, need, tempDir, waitFor } from "../helpers/integration.js";
 import { runLoad } from "../helpers/load.js";
 import { NGINX, startNginx } from "../helpers/nginx.js";
@@ -71,11 +72,13 @@ describeIntegration(
       dir: { path: string; remove: () => void };
       accessLog: string;
       slowLog: string;
+      socket: string;
     };
 
     beforeAll(async () => {
       s.dir = tempDir("tsgi-ops-nginx-");
       const socket = join(s.dir.path, "tsgi.sock");
+      s.socket = socket;
       s.accessLog = join(s.dir.path, "access.log");
       s.slowLog = join(s.dir.path, "slow.log");
       s.tsgi = spawn(
@@ -173,6 +176,24 @@ describeIntegration(
       expect(s.nginx.errorLog?.() ?? "").not.toMatch(/upstream/);
     }, 90_000);
 
+    test("a status request on a connection a worker holds is answered with the master's page", async () => {
+      const c = await FcgiClient.connect(s.socket);
+      try {
+        // The first request makes the master hand the connection to a worker ...
+        const app = await c.request(1, cgiParams("/", { REQUEST_URI: "/" }), { keepConn: true });
+        expect(app.body.toString()).toMatch(/^ok \d+\n$/);
+        // ... which forwards the next one, a status request, to the master over IPC.
+        const page = await c.request(2, cgiParams("/tsgi-status", { QUERY_STRING: "json&full" }), {
+          keepConn: true,
+        });
+        const json = JSON.parse(page.body.toString());
+        expect(json["total processes"]).toBe(2);
+        expect(json.processes).toHaveLength(2);
+      } finally {
+        c.close();
+      }
+    }, 30_000);
+
     test("SIGUSR1 reopens the access log after logrotate renamed it", async () => {
       renameSync(s.accessLog, `${s.accessLog}.1`);
       s.tsgi.kill("SIGUSR1");
@@ -189,7 +210,8 @@ describeIntegration(
         10_000,
         "20 new lines",
       );
-      expect(read(`${s.accessLog}.1`).split("\n").filter(Boolean)).toHaveLength(400);
+      // 400 from the load, 1 from the status-forwarding test.
+      expect(read(`${s.accessLog}.1`).split("\n").filter(Boolean)).toHaveLength(401);
     }, 60_000);
 
     test("a never-ending request gets 504 after --request-timeout; other traffic has zero failed", async () => {

@@ -76,12 +76,16 @@ class ProcessOperations implements Operations {
   }
 
   #startReports(report: NonNullable<OperationsOptions["report"]>): NodeJS.Timeout {
-    const send = () =>
+    const send = () => {
+      const worker = this.worker();
+      // Without the watchdog's beat, the report samples the RSS "last request memory" shows.
+      this.tracker.rss = worker.rss;
       report({
-        worker: this.worker(),
+        worker,
         slowRequests: this.tracker.slowRequests,
         maxActive: this.tracker.maxActive,
       });
+    };
     const timer = setInterval(send, this.#options.reportEveryMs ?? 1000);
     timer.unref();
     send();

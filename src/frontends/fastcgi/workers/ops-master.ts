@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import type { WorkerOpsReport } from "../ops/options.js";
+import { listenQueue } from "../status/listen-queue.js";
 import { renderQuery } from "../status/page.js";
 import {
   countProcesses,
@@ -62,6 +63,7 @@ class MasterStatus {
   #retiredRequests = 0;
   #retiredSlow = 0;
   #maxActive = 0;
+  #maxListenQueue = 0;
   /** Three missed heartbeats: the worker's event loop is stuck. */
   readonly #blockedAfter: number;
 
@@ -108,14 +110,16 @@ class MasterStatus {
     const counts = countProcesses(workers);
     this.#maxActive = Math.max(this.#maxActive, counts.activeProcesses);
     const reload = master.lastReload;
+    const queue = listenQueue(tcpPort(master.address()));
+    this.#maxListenQueue = Math.max(this.#maxListenQueue, queue.queue);
     return {
       pool: this.#pool,
       processManager: "static",
       startTime: Math.floor(master.startedAt / 1000),
       acceptedConn: requests,
-      listenQueue: 0,
-      maxListenQueue: 0,
-      listenQueueLen: 0,
+      listenQueue: queue.queue,
+      maxListenQueue: this.#maxListenQueue,
+      listenQueueLen: queue.length,
       ...counts,
       maxActiveProcesses: this.#maxActive,
       maxChildrenReached: 0,
@@ -174,4 +178,10 @@ function workerSnapshot(
         ? base.requestDuration + heartbeatAge * 1000
         : base.requestDuration,
   };
+}
+
+/** The port of "127.0.0.1:9000" or "[::1]:9000"; null for a Unix socket or an fd. */
+function tcpPort(address: string): number | null {
+  const match = /:(\d+)$/.exec(address);
+  return match && !address.startsWith("/") ? Number(match[1]) : null;
 }
