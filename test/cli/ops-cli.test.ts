@@ -114,5 +114,38 @@ describeIntegration(
       expect(notify.messages).toContain("STOPPING=1");
       expect(stderr()).not.toMatch(/inspector|Debugger/i);
     }, 60_000);
+
+    test("--workers 2: READY=1 once both workers are ready, RELOADING=1 then READY=1 around a SIGHUP, STOPPING=1", async () => {
+      const notify: NotifySocket = await startNotifySocket();
+      cleanups.push(() => notify.close());
+      const port = await freePort();
+      const child = spawn(
+        process.execPath,
+        [CLI, "fcgi", HELLO, "--listen", `127.0.0.1:${port}`, "--workers", "2"],
+        {
+          stdio: ["ignore", "ignore", "pipe"],
+          env: { ...process.env, NOTIFY_SOCKET: notify.path },
+        },
+      );
+      const { stderr } = started(child);
+      expect(await notify.waitFor(/READY=1/)).toBe("READY=1 STATUS=2 workers ready");
+      child.kill("SIGHUP");
+      await notify.waitFor(/generation 1: reload done/, 30_000);
+      await waitFor(
+        () => /reload \(generation 1\) done/.test(stderr()),
+        5000,
+        "the reload's log line",
+      );
+      const states = notify.messages
+        .filter((m) => !m.startsWith("BARRIER"))
+        .map((m) => m.split(" ")[0]);
+      expect(states).toEqual(["READY=1", "RELOADING=1", "READY=1"]);
+      expect(notify.messages.find((m) => m.startsWith("RELOADING=1"))).toMatch(
+        /^RELOADING=1 MONOTONIC_USEC=\d+$/,
+      );
+      child.kill("SIGTERM");
+      expect(await exited(child)).toBe(0);
+      await notify.waitFor(/STOPPING=1/);
+    }, 60_000);
   },
 );
