@@ -86,19 +86,31 @@ export class RequestTracker {
 
   /**
    * The body with a close() that ends the entry (the core calls close() exactly once, design §1
-   * rule 9). Something that is not an iterable object is left as is, for the core's own error.
+   * rule 9). A plain array is complete when the app returns it: it is counted done then and
+   * goes on unwrapped, keeping the core's synchronous path for it (a wrapper would cost a
+   * promise per request). Something that is not an iterable object is left as is, for the
+   * core's own error. close() stays synchronous when the app's is.
    */
   #closing(body: Body, entry: InFlight): Body {
-    if (body === null || typeof body !== "object" || body instanceof Uint8Array) {
+    if (
+      body === null ||
+      typeof body !== "object" ||
+      body instanceof Uint8Array ||
+      Array.isArray(body)
+    ) {
       this.#end(entry);
       return body;
     }
-    const close = async () => {
+    const close = () => {
+      let closing: void | Promise<void>;
       try {
-        await body.close?.();
-      } finally {
+        closing = body.close?.();
+      } catch (error) {
         this.#end(entry);
+        throw error;
       }
+      if (closing instanceof Promise) return closing.finally(() => this.#end(entry));
+      this.#end(entry);
     };
     const asyncIt = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator];
     if (typeof asyncIt === "function") {
