@@ -100,6 +100,7 @@ describeIntegration(
           stop.abort();
         }
         const result = await load;
+        process.stderr.write(`${summary(`reload x4, ${_name}`, result)}\n`);
         expect(result.ok).toBeGreaterThan(100);
         if (keepAlive) {
           // nginx's idle cached connections moved to the new workers instead of closing.

@@ -1,16 +1,16 @@
 import { EventEmitter } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
 import { type ListenAddress, parseListenAddress } from "../addresses.js";
-import { detachSocket, hasHandle } from "../detach.js";
+import { detachSocket } from "../detach.js";
 import { listenAt, listeningAddress } from "../listen.js";
 import { Backoff } from "./backoff.js";
-import { pickWorker } from "./dispatch.js";
 import { heartbeatInterval, watchHeartbeats } from "./heartbeat.js";
-import { encodeBytes, MessageTable, sendMessage, type WorkerMessage } from "./ipc.js";
+import { MessageTable, sendMessage, type WorkerMessage } from "./ipc.js";
 import { registerCoreMessages } from "./master-messages.js";
 import type { MasterOptions } from "./options.js";
 import { requestLimit } from "./recycle.js";
 import { Rotation } from "./reload.js";
+import { Router } from "./router.js";
 import { forkSelf, WORKER_ENV } from "./spawn.js";
 import { newWorkerInfo, type WorkerInfo, type WorkerState } from "./worker-info.js";
 
@@ -54,24 +54,27 @@ export class Master extends EventEmitter {
   #where: ListenAddress | null = null;
   #nextId = 1;
   readonly #backoff = new Backoff();
-  readonly #pending: Array<{ socket: Socket; unread: Buffer }> = [];
-  readonly #lastSent = new Map<number, number>();
-  #sent = 0;
+  readonly router: Router;
+  /**
+   * Sees each new connection first (a status page the master answers itself): returns true when
+   * it took the socket, and then passes it on with `dispatch(socket, bytesItRead)` if it is not
+   * its own.
+   */
+  intercept: ((socket: Socket) => boolean) | null = null;
   #everReady = false;
   #watchdog: NodeJS.Timeout | null = null;
   readonly #readyWaiters = new Map<number, (error: string | null) => void>();
-  /** A new connection: to a worker (ops-master.ts first reads its first request). */
-  onAccept: (socket: Socket) => void = (socket) => this.dispatch(socket, Buffer.alloc(0));
 
   constructor(options: MasterOptions) {
     super();
     this.options = options;
     this.target = options.workers;
     this.rotation = new Rotation(this);
+    this.router = new Router(this);
     registerCoreMessages(this);
     this.#server = createServer({ pauseOnConnect: true }, (socket) => {
       this.accepted++;
-      this.onAccept(socket);
+      if (!this.intercept?.(socket)) this.dispatch(socket, Buffer.alloc(0));
     });
     this.#server.on("error", (error) => this.log(`tsgi: master: server error: ${error.message}`));
   }
@@ -169,40 +172,12 @@ export class Master extends EventEmitter {
     const waiter = this.#readyWaiters.get(worker.id);
     this.#readyWaiters.delete(worker.id);
     waiter?.(error);
-    if (error === null) this.#flushPending();
+    if (error === null) this.router.flushPending();
   }
 
   /** Hands a connection (and the bytes already read from it) to the least busy ready worker. */
   dispatch(socket: Socket, unread: Buffer): void {
-    if (this.state === "stopping") {
-      socket.on("error", () => {});
-      socket.end(); // a FIN: nothing was read from it that it would miss
-      return;
-    }
-    const worker = pickWorker(this.workers.values(), this.#lastSent, this.#staleBefore());
-    if (worker === null) {
-      this.#pending.push({ socket, unread });
-      return;
-    }
-    worker.connections++;
-    this.#lastSent.set(worker.id, ++this.#sent);
-    sendMessage(worker.child, { kind: "conn", unread: encodeBytes(unread) }, socket, (error) => {
-      if (error) this.#undelivered(worker, socket, unread);
-    });
-  }
-
-  // Two heartbeats missed: the loop may be blocked; prefer the others (only with --worker-timeout,
-  // which sets how often heartbeats come).
-  #staleBefore(): number {
-    const timeout = this.options.workerTimeoutMs;
-    return timeout ? Date.now() - 2 * heartbeatInterval(timeout) - 100 : Number.NEGATIVE_INFINITY;
-  }
-
-  // The worker died before it took the connection: another one gets it, if the socket is still
-  // ours (a send that failed before it was written); the dead worker gets no more.
-  #undelivered(worker: WorkerInfo, socket: Socket, unread: Buffer): void {
-    if (worker.state === "ready") worker.state = "retiring";
-    if (hasHandle(socket)) this.dispatch(socket, unread);
+    this.router.dispatch(socket, unread);
   }
 
   /** A connection handed back by a draining worker: on to another one. */
@@ -210,13 +185,6 @@ export class Master extends EventEmitter {
     // Received sockets start reading at once: stop before the loop reads anything.
     const more = detachSocket(socket);
     this.dispatch(socket, more.length > 0 ? Buffer.concat([unread, more]) : unread);
-  }
-
-  #flushPending(): void {
-    while (this.#pending.length > 0 && pickWorker(this.workers.values()) !== null) {
-      const next = this.#pending.shift();
-      if (next) this.dispatch(next.socket, next.unread);
-    }
   }
 
   /** Tells `worker` to stop taking connections, hand idle ones back and exit when done. */
@@ -272,7 +240,7 @@ export class Master extends EventEmitter {
       this.emit("stopping");
       this.#server.close();
       if (this.#watchdog) clearInterval(this.#watchdog);
-      for (const { socket } of this.#pending.splice(0)) socket.end();
+      this.router.closePending();
     }
     const graceMs = this.options.graceMs;
     for (const worker of this.workers.values()) {
@@ -296,7 +264,7 @@ export class Master extends EventEmitter {
 
   #exited(worker: WorkerInfo, code: number | null, signal: NodeJS.Signals | null): void {
     this.workers.delete(worker.id);
-    this.#lastSent.delete(worker.id);
+    this.router.workerGone(worker);
     const wasStarting = worker.state === "starting";
     if (wasStarting)
       this.settle(

@@ -50,8 +50,10 @@ export function attachMasterOperations(master: Master, options: MasterOperations
     if (path === pingPath) return { contentType: "text/plain; charset=utf-8", body: "pong\n" };
     return null;
   };
-  master.onAccept = (socket: Socket) =>
+  master.intercept = (socket: Socket) => {
     peekFirstRequest(socket, page, (peeked, unread) => master.dispatch(peeked, unread));
+    return true;
+  };
 }
 
 const REPORT = "ops";

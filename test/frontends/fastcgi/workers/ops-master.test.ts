@@ -21,7 +21,7 @@ function fakeMaster() {
     respawns: 2,
     lastReload: { at: Date.now() - 5000, generation: 1, ok: false, error: "SyntaxError: x" },
     address: () => "/run/tsgi.sock",
-    onAccept: () => {},
+    intercept: null as unknown,
   });
   const sent: Message[] = [];
   const worker = (id: number, state: WorkerInfo["state"] = "ready") => {
@@ -113,12 +113,12 @@ describe("the master's status page in worker mode", () => {
   test("access-log lines from workers go to the one writer; the peek is installed only for a page", () => {
     const fake = fakeMaster();
     const lines: string[] = [];
-    const before = fake.master.onAccept;
+    const before = fake.master.intercept;
     attachMasterOperations(fake.master as unknown as Master, { accessLog: (l) => lines.push(l) });
-    expect(fake.master.onAccept).toBe(before);
+    expect(fake.master.intercept).toBe(before);
     fake.master.messages.dispatch(fake.worker(1), { kind: "access-log", lines: "a\nb\n" });
     expect(lines).toEqual(["a\nb\n"]);
     attachMasterOperations(fake.master as unknown as Master, { pingPath: "/ping" });
-    expect(fake.master.onAccept).not.toBe(before);
+    expect(fake.master.intercept).toBeTypeOf("function");
   });
 });
