@@ -76,7 +76,13 @@ class ProcessOperations implements Operations {
   }
 
   #startReports(report: NonNullable<OperationsOptions["report"]>): NodeJS.Timeout {
+    const every = this.#options.reportEveryMs ?? 1000;
+    let last = Date.now();
     const send = () => {
+      // Without the watchdog, the report's own timer measures the event loop's lag.
+      const now = Date.now();
+      if (this.#watchdog === null) this.#lag = Math.max(0, now - last - every);
+      last = now;
       const worker = this.worker();
       // Without the watchdog's beat, the report samples the RSS "last request memory" shows.
       this.tracker.rss = worker.rss;
@@ -86,7 +92,7 @@ class ProcessOperations implements Operations {
         maxActive: this.tracker.maxActive,
       });
     };
-    const timer = setInterval(send, this.#options.reportEveryMs ?? 1000);
+    const timer = setInterval(send, every);
     timer.unref();
     send();
     return timer;
