@@ -7,6 +7,7 @@ import { addWorkerOptions, register as fcgi } from "./commands/fcgi.js";
 import { register as request } from "./commands/request.js";
 import { register as run } from "./commands/run.js";
 import { register as serve } from "./commands/serve.js";
+import { addOpsFlags } from "./ops-flags.js";
 
 // One line per command: each module adds itself to the program.
 const COMMANDS: Array<(program: Command) => void> = [
@@ -14,7 +15,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   serve,
   cgi,
   fcgi,
-  (program) => run(program, addWorkerOptions),
+  (program) => run(program, (command) => addOpsFlags(addWorkerOptions(command))),
 ];
 
 /** Parses `argv` (as process.argv) and runs the command it names. */

@@ -1,10 +1,12 @@
 import { type Command, InvalidArgumentError } from "commander";
 import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
 import { parseDuration } from "../duration.js";
+import { addOpsFlags } from "../ops-flags.js";
+import { type OpsFlags, opsServerOptions } from "../ops-options.js";
 import { graceOf, serveFastCgi } from "./run.js";
 import type { WorkerFlags } from "./workers.js";
 
-export interface FcgiFlags extends WorkerFlags {
+export interface FcgiFlags extends WorkerFlags, OpsFlags {
   listen?: string;
   socketMode?: number;
   maxConns?: number;
@@ -33,6 +35,7 @@ export function fastCgiOptions(flags: FcgiFlags): FastCgiOptions {
     maxRequestsPerConn: flags.maxRequestsPerConn,
     idleTimeoutMs: flags.idleTimeout,
     paramsTimeoutMs: flags.paramsTimeout,
+    ...opsServerOptions(flags),
   };
 }
 
@@ -112,5 +115,5 @@ export function register(program: Command): void {
       "on SIGTERM/SIGINT, let requests in flight finish this long; a second signal aborts them (default 30s); alias of --graceful-timeout",
       parseDuration,
     );
-  addWorkerOptions(command).action(fcgiCommand);
+  addOpsFlags(addWorkerOptions(command)).action(fcgiCommand);
 }

@@ -1,8 +1,12 @@
 import { fstatSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
+import { systemdListenFd } from "../../frontends/fastcgi/listen-fds.js";
 import { createFastCgiServer, DEFAULT_SHUTDOWN_GRACE_MS } from "../../frontends/fastcgi/server.js";
 import { loadApp } from "../load-app.js";
+import type { LogFile } from "../log-file.js";
+import { type OpsFlags, opsServerOptions } from "../ops-options.js";
+import { SystemdNotifier } from "../systemd.js";
 import type { FcgiFlags } from "./fcgi.js";
 import type { WorkerFlags } from "./workers.js";
 
@@ -15,7 +19,7 @@ export async function runRunCommand(spec: string, flags: FcgiFlags = {}): Promis
   // A worker of `tsgi run APP --workers N` has no socket on fd 0: its master does.
   const mode = flags.workers && process.env.TSGI_WORKER ? "fastcgi" : detectMode();
   if (mode === "fastcgi") {
-    await serveFastCgi(spec, undefined, {}, graceOf(flags), flags);
+    await serveFastCgi(spec, undefined, opsServerOptions(flags), graceOf(flags), flags);
   } else if (mode === "cgi") {
     const cgi = await import("./cgi.js");
     await cgi.runCgiCommand(spec);
@@ -39,8 +43,17 @@ export function graceOf(flags: FcgiFlags): number | undefined {
  * socket counts only when it is listening, or when we cannot tell.
  */
 export function detectMode(): "fastcgi" | "cgi" | null {
-  if (isSocket(0) && isListening(0) !== false) return "fastcgi";
+  if (hasSystemdSocket() || (isSocket(0) && isListening(0) !== false)) return "fastcgi";
   return process.env.GATEWAY_INTERFACE ? "cgi" : null;
+}
+
+function hasSystemdSocket(): boolean {
+  return Number(process.env.LISTEN_FDS) > 0 && Number(process.env.LISTEN_PID) === process.pid;
+}
+
+/** Without --listen: systemd's socket (LISTEN_FDS, fd 3), else fd 0 (FastCGI 1.0 §2.2). */
+export function defaultAddress(): { fd: number } {
+  return { fd: systemdListenFd() ?? 0 };
 }
 
 function isSocket(fd: number): boolean {
@@ -88,21 +101,44 @@ function procTable(file: string, inodeColumn: number, inode: string): string[] |
  * `tsgi: FastCGI on ADDR` once listening. A listen failure (a live socket, a port in use) is one
  * line on stderr and exit code 1. The first signal stops accepting and lets the requests in
  * flight finish (up to `graceMs`), so a restart behind nginx cuts no response short; a second
- * signal aborts them. Either way the process exits 0.
+ * signal aborts them. Either way the process exits 0. Under systemd (NOTIFY_SOCKET) it reports
+ * READY=1 once listening and STOPPING=1 on the first signal; SIGUSR1 reopens the access log.
  */
 export async function serveFastCgi(
   spec: string,
   address: string | { fd: number } | undefined,
   options: FastCgiOptions,
   graceMs = DEFAULT_SHUTDOWN_GRACE_MS,
-  workers: WorkerFlags = {},
+  flags: WorkerFlags & OpsFlags = {},
 ): Promise<void> {
-  if (workers.workers) {
+  if (flags.workers) {
     const { serveWithWorkers } = await import("./workers.js");
-    return serveWithWorkers(spec, address, options, graceMs, workers);
+    const { workerModeHooks } = await import("../worker-ops.js");
+    const hooks = workerModeHooks(options, flags);
+    return serveWithWorkers(
+      spec,
+      address ?? defaultAddress(),
+      hooks.options,
+      graceMs,
+      flags,
+      hooks,
+    );
   }
-  address ??= { fd: 0 };
-  const app = await loadApp(spec);
+  address ??= defaultAddress();
+  // Without a handler SIGUSR1 opens the inspector on 127.0.0.1:9229: install one first.
+  const reopen: Array<() => void> = [];
+  process.on("SIGUSR1", () => {
+    for (const again of reopen) again();
+  });
+  let app = await loadApp(spec);
+  let accessLogFile: LogFile | null = null;
+  if (flags.accessLog) {
+    const { withAccessLog } = await import("../access-log-file.js");
+    const logged = withAccessLog(app, flags.accessLog, flags.accessLogFormat);
+    app = logged.app;
+    accessLogFile = logged.file;
+    reopen.push(() => logged.file.reopen());
+  }
   const server = createFastCgiServer(app, options);
   try {
     await server.listen(address);
@@ -116,11 +152,15 @@ export async function serveFastCgi(
     return;
   }
   process.stderr.write(`tsgi: FastCGI on ${server.address()}\n`);
+  const systemd = new SystemdNotifier();
+  void systemd.ready(`serving on ${server.address()}`);
   const exit = (closed: Promise<void>) =>
-    closed.then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    closed
+      .then(() => accessLogFile?.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   const now = () => {
     process.off("SIGINT", now);
     process.off("SIGTERM", now);
@@ -131,6 +171,7 @@ export async function serveFastCgi(
     process.off("SIGTERM", graceful);
     process.on("SIGINT", now);
     process.on("SIGTERM", now);
+    void systemd.stopping();
     exit(server.shutdown(graceMs));
   };
   process.on("SIGINT", graceful);

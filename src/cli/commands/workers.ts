@@ -1,3 +1,4 @@
+import type { Application } from "../../core/types.js";
 import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
 import { Master } from "../../frontends/fastcgi/workers/master.js";
 import type { Balance } from "../../frontends/fastcgi/workers/options.js";
@@ -14,6 +15,16 @@ export interface WorkerFlags {
   maxRequestsJitter?: number;
   maxRss?: number;
   workerTimeout?: number;
+}
+
+/** What the operator's features add to `--workers` mode (cli/worker-ops.ts). */
+export interface WorkerModeHooks {
+  /** In a worker: wraps the loaded app (the access log). */
+  wrapApp?: (app: Application) => Application;
+  /** In the master, once made: registers its messages and events. */
+  master?: (master: Master) => void;
+  /** In the master, once every worker is ready. */
+  ready?: (master: Master) => void;
 }
 
 /**
@@ -35,9 +46,11 @@ export async function serveWithWorkers(
   options: FastCgiOptions,
   graceMs: number,
   flags: WorkerFlags,
+  hooks: WorkerModeHooks = {},
 ): Promise<void> {
   guardSigusr1();
-  if (isWorkerProcess()) return runWorker(() => loadApp(spec), options);
+  const wrap = hooks.wrapApp ?? ((app: Application) => app);
+  if (isWorkerProcess()) return runWorker(async () => wrap(await loadApp(spec)), options);
   const master = new Master({
     workers: flags.workers ?? 1,
     balance: flags.balance ?? "least-busy",
@@ -48,6 +61,7 @@ export async function serveWithWorkers(
     workerTimeoutMs: flags.workerTimeout,
     socketMode: options.socketMode,
   });
+  hooks.master?.(master);
   installMasterSignals(master);
   master.on("stopped", () => process.exit(process.exitCode ?? 0));
   const where = address ?? systemdSocket() ?? { fd: 0 };
@@ -66,6 +80,7 @@ export async function serveWithWorkers(
     master.stop(false);
     return;
   }
+  hooks.ready?.(master);
   process.stderr.write(
     `tsgi: FastCGI on ${master.address()} (master pid ${process.pid}, ${master.target} workers)\n`,
   );

@@ -414,17 +414,28 @@ export class FcgiConnection implements RequestHost {
     // A web server that went quiet while a request waits for its STDIN is an idle connection
     // too; one we stopped reading (backpressure) is not.
     const silent = this.#paused === 0 && now - this.#lastActive >= idleTimeoutMs;
+    const { requestTimeoutMs } = this.ctx.limits;
+    let dropped = false;
     for (const request of [...this.#requests.values()]) {
-      if (request.phase === "params" && now - request.began >= paramsTimeoutMs) {
+      if (
+        requestTimeoutMs > 0 &&
+        request.phase === "running" &&
+        now - request.started >= requestTimeoutMs
+      ) {
+        request.timeOut(requestTimeoutMs);
+      } else if (request.phase === "params" && now - request.began >= paramsTimeoutMs) {
         this.#timedOut(
           request,
           `PARAMS not complete after ${paramsTimeoutMs} ms (paramsTimeoutMs)`,
         );
+        dropped = true;
       } else if (silent && request.awaitingInput) {
         this.#timedOut(request, `no STDIN for ${idleTimeoutMs} ms (idleTimeoutMs)`);
+        dropped = true;
       }
     }
-    if (this.#requests.size === 0) this.output.endAfterFlush();
+    // A request answered 504 leaves the connection as reusable as any answered request.
+    if (dropped && this.#requests.size === 0) this.output.endAfterFlush();
   }
 
   #timedOut(request: FcgiRequest, why: string): void {

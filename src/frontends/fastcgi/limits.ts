@@ -4,7 +4,9 @@
  * the yardstick) and every one can be lowered.
  */
 
-export interface FastCgiOptions {
+import type { OperationsOptions } from "./ops/options.js";
+
+export interface FastCgiOptions extends OperationsOptions {
   /** Open connections at once; past it new connections are closed at accept. FCGI_MAX_CONNS. */
   maxConns?: number;
   /** Active requests in the process; past it BEGIN_REQUEST gets FCGI_OVERLOADED. FCGI_MAX_REQS. */
@@ -22,6 +24,12 @@ export interface FastCgiOptions {
   idleTimeoutMs?: number;
   /** A request whose PARAMS have not ended this long after BEGIN_REQUEST is dropped. */
   paramsTimeoutMs?: number;
+  /**
+   * A request whose app still runs this long after its PARAMS ended is aborted: `tsgi.signal`
+   * fires, `close()` runs; before its headers the web server gets 504, after them a broken
+   * response. Default: none.
+   */
+  requestTimeoutMs?: number;
   /** Permissions of a Unix socket the server creates; default 0o660. */
   socketMode?: number;
   /** Where the server's own one-line messages go; default stderr. */
@@ -36,6 +44,8 @@ export interface FastCgiLimits {
   maxRequestsPerConn: number;
   idleTimeoutMs: number;
   paramsTimeoutMs: number;
+  /** 0: requests run as long as they like. */
+  requestTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<FastCgiLimits> = Object.freeze({
@@ -46,6 +56,7 @@ export const DEFAULT_LIMITS: Readonly<FastCgiLimits> = Object.freeze({
   maxRequestsPerConn: 64,
   idleTimeoutMs: 60_000,
   paramsTimeoutMs: 30_000,
+  requestTimeoutMs: 0,
 });
 
 /** Unread STDIN bytes one request may hold before the connection stops reading. */
@@ -56,7 +67,7 @@ export function resolveLimits(options: FastCgiOptions): FastCgiLimits {
   const limits = { ...DEFAULT_LIMITS };
   for (const name of Object.keys(DEFAULT_LIMITS) as Array<keyof FastCgiLimits>) {
     const value = options[name];
-    if (value === undefined) continue;
+    if (value === undefined || (name === "requestTimeoutMs" && value === 0)) continue;
     if (!Number.isSafeInteger(value) || value <= 0) {
       throw new RangeError(`FastCGI option ${name} must be a positive integer, got ${value}`);
     }

@@ -2,7 +2,7 @@ import { RequestAbort } from "../../core/abort.js";
 import { buildEnviron } from "../../core/environ.js";
 import type { EnvironShapes } from "../../core/environ-shapes.js";
 import { badRequestPage, type GatewayPage, gatewayPage } from "../../core/error-app.js";
-import { type LimitError, ProtocolError } from "../../core/errors.js";
+import { LimitError, ProtocolError } from "../../core/errors.js";
 import { startApp } from "../../core/run.js";
 import type { Headers, Sink } from "../../core/types.js";
 import { responseHeadText } from "../../protocol/cgi.js";
@@ -76,6 +76,8 @@ export class FcgiRequest implements Sink, StderrTarget {
   readonly keepConn: boolean;
   /** ctx.clock at BEGIN_REQUEST, for the params timeout. */
   readonly began: number;
+  /** ctx.clock when its PARAMS ended and the app started, for the request timeout. */
+  started = 0;
   readonly #host: RequestHost;
   #params: ParamsAccumulator | null;
   #stdin: StdinQueue | null = null;
@@ -83,6 +85,8 @@ export class FcgiRequest implements Sink, StderrTarget {
   /** The CGI response head (latin-1 byte string) until it leaves with the first chunk. */
   #head: string | null = null;
   #stderrUsed = false;
+  /** The head went out with a first chunk: an abort now can only break the response. */
+  #headSent = false;
   #wake: (() => void) | null = null;
   /**
    * This request counts against maxReqs until its app run settled, not until its id was
@@ -123,6 +127,7 @@ export class FcgiRequest implements Sink, StderrTarget {
     const params = this.#params!.finishList();
     this.#params = null;
     this.phase = "running";
+    this.started = this.#host.ctx.clock;
     this.#stdin = new StdinQueue(this.#host);
     this.#abort = new RequestAbort();
     let environ: ReturnType<typeof buildEnviron>;
@@ -178,11 +183,39 @@ export class FcgiRequest implements Sink, StderrTarget {
     this.phase = "done";
     this.#params = null;
     this.#head = null;
+    this.#stopApp(reason);
+  }
+
+  #stopApp(reason: unknown): void {
     this.#stdin?.fail(reason);
     this.#abort?.abort(reason);
     const wake = this.#wake;
     this.#wake = null;
     wake?.();
+  }
+
+  /**
+   * The app still runs `limitMs` after it started (requestTimeoutMs): tsgi.signal fires and the
+   * core stops the body and calls close(). Before the head went out the web server gets 504
+   * Gateway Timeout (RFC 9110 §15.6.5: the gateway got no timely answer from its upstream, the
+   * app); after it, a broken response (design §1 rule 10). The slot stays held until the app's
+   * run settles: one that ignores the signal still counts against maxReqs.
+   */
+  timeOut(limitMs: number): void {
+    if (this.phase !== "running") return;
+    const reason = new LimitError(
+      `request ${this.id}: still running after ${limitMs} ms (requestTimeoutMs); aborted`,
+    );
+    this.#host.ctx.log(`tsgi: fastcgi connection ${this.#host.label}: ${reason.message}`);
+    // A reader must see the body cut, not ended, before the answer releases the queue.
+    this.#stdin?.fail(reason);
+    if (this.#headSent) {
+      this.abort(reason);
+    } else {
+      this.#head = null;
+      this.#answer(gatewayPage("504 Gateway Timeout"));
+    }
+    this.#stopApp(reason);
   }
 
   // --- Sink ---------------------------------------------------------------------------
@@ -233,6 +266,7 @@ export class FcgiRequest implements Sink, StderrTarget {
   // Header, head, first chunk and padding written once into one buffer: a hello-world
   // response is this record and the shared tail (bench/micro/fastcgi-path.mjs).
   #sendHead(output: Output, head: string, chunk: Uint8Array): void | Promise<void> {
+    this.#headSent = true;
     if (head.length + chunk.length <= MERGE_AT) {
       const record = encodeStreamText(RecordType.STDOUT, this.id, head, chunk, TAIL_LENGTH);
       output.record(record, TAIL_LENGTH);

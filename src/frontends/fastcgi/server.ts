@@ -7,6 +7,7 @@ import type { ServerContext } from "./context.js";
 import type { ReleaseTarget } from "./detach.js";
 import { type FastCgiOptions, resolveLimits } from "./limits.js";
 import { listenAt, listeningAddress } from "./listen.js";
+import { createOperations, type Operations } from "./ops/index.js";
 import { ThrottledLog } from "./throttled-log.js";
 
 export type { ReleaseTarget } from "./detach.js";
@@ -87,11 +88,14 @@ class FastCgiResponder implements FastCgiWorkerServer {
   /** Called when the last connection is gone (shutdown waits for adopted ones too). */
   #whenEmpty: Array<() => void> = [];
   readonly #refusedLog: ThrottledLog;
+  /** Status and ping pages, the slow log: null unless asked for. */
+  readonly #ops: Operations | null;
 
   constructor(app: Application, options: FastCgiOptions) {
     const log = options.log ?? stderrLog;
+    this.#ops = createOperations(app, options, { log, port: () => this.#port() });
     this.#ctx = {
-      app,
+      app: this.#ops?.app ?? app,
       limits: resolveLimits(options),
       log,
       active: 0,
@@ -156,6 +160,11 @@ class FastCgiResponder implements FastCgiWorkerServer {
     return { connections: this.#connections.size, active: this.#ctx.active };
   }
 
+  #port(): number | null {
+    const bound = this.#server.address();
+    return bound !== null && typeof bound === "object" ? bound.port : null;
+  }
+
   address(): string {
     return listeningAddress(this.#server, this.#where);
   }
@@ -185,6 +194,7 @@ class FastCgiResponder implements FastCgiWorkerServer {
 
   /** Stops accepting; resolves when the listener closed and the last connection is gone. */
   #stopListening(): Promise<void> {
+    this.#ops?.stop();
     if (this.#sweeper) clearInterval(this.#sweeper);
     this.#sweeper = null;
     this.#where = null;
@@ -247,11 +257,9 @@ class FastCgiResponder implements FastCgiWorkerServer {
 
   // One coarse interval serves every timeout: no timer per request or per connection.
   #startSweeper(): void {
-    const { idleTimeoutMs, paramsTimeoutMs } = this.#ctx.limits;
-    const every = Math.max(
-      10,
-      Math.min(1000, Math.floor(Math.min(idleTimeoutMs, paramsTimeoutMs) / 4)),
-    );
+    const { idleTimeoutMs, paramsTimeoutMs, requestTimeoutMs } = this.#ctx.limits;
+    const shortest = Math.min(idleTimeoutMs, paramsTimeoutMs, requestTimeoutMs || Infinity);
+    const every = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
     this.#sweeper = setInterval(this.#sweep, every);
     this.#sweeper.unref();
   }

@@ -10,6 +10,7 @@ import {
   MessageTable,
   sendMessage,
 } from "./ipc.js";
+import { workerOperations } from "./ops-worker.js";
 import { installWorkerSignals, reopenLogs } from "./signals.js";
 import { WORKER_ENV } from "./spawn.js";
 
@@ -62,7 +63,7 @@ export async function runWorker(
   const ctx: WorkerContext = {
     server: createFastCgiWorkerServer(
       countRequests(app, limit, () => ctx),
-      options,
+      workerOperations(options),
     ),
     id,
     requests: 0,
