@@ -8,7 +8,6 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { systemdSocket } from "../../src/cli/commands/workers.js";
 import { cgiParams, FcgiClient } from "../helpers/fastcgi-client.js";
 import { describeIntegration, freePort, need, waitFor } from "../helpers/integration.js";
 import { childPids } from "../helpers/tsgi-workers.js";
@@ -75,18 +74,6 @@ async function pidOf(address: string, path = "/"): Promise<string> {
     c.close();
   }
 }
-
-describe("systemdSocket (sd_listen_fds)", () => {
-  test.each([
-    ["ours", { LISTEN_PID: "42", LISTEN_FDS: "1" }, { fd: 3 }],
-    ["two sockets: the first", { LISTEN_PID: "42", LISTEN_FDS: "2" }, { fd: 3 }],
-    ["another process's", { LISTEN_PID: "41", LISTEN_FDS: "1" }, null],
-    ["none", { LISTEN_PID: "42", LISTEN_FDS: "0" }, null],
-    ["not set", {}, null],
-  ])("%s", (_name, env, expected) => {
-    expect(systemdSocket(env, 42)).toEqual(expected);
-  });
-});
 
 describeIntegration(
   "tsgi --workers (built CLI)",

@@ -1,5 +1,6 @@
 import type { Application } from "../../core/types.js";
 import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
+import { systemdListenFd } from "../../frontends/fastcgi/listen-fds.js";
 import { Master } from "../../frontends/fastcgi/workers/master.js";
 import type { Balance } from "../../frontends/fastcgi/workers/options.js";
 import { guardSigusr1, installMasterSignals } from "../../frontends/fastcgi/workers/signals.js";
@@ -25,15 +26,6 @@ export interface WorkerModeHooks {
   master?: (master: Master) => void;
   /** In the master, once every worker is ready. */
   ready?: (master: Master) => void;
-}
-
-/**
- * systemd socket activation: LISTEN_FDS sockets start at fd 3 and are ours when LISTEN_PID is
- * our pid (sd_listen_fds(3)).
- */
-export function systemdSocket(env = process.env, pid = process.pid): { fd: number } | null {
-  if (env.LISTEN_PID !== String(pid) || !(Number(env.LISTEN_FDS) >= 1)) return null;
-  return { fd: 3 };
 }
 
 /**
@@ -64,7 +56,7 @@ export async function serveWithWorkers(
   hooks.master?.(master);
   installMasterSignals(master);
   master.on("stopped", () => process.exit(process.exitCode ?? 0));
-  const where = address ?? systemdSocket() ?? { fd: 0 };
+  const where = address ?? { fd: systemdListenFd() ?? 0 };
   try {
     await master.listen(where);
   } catch (error) {

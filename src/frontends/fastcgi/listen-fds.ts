@@ -4,7 +4,7 @@ export const SD_LISTEN_FDS_START = 3;
 /**
  * The listening socket systemd passed by socket activation, or null: LISTEN_FDS counts them
  * from fd 3, LISTEN_PID names the process they are for (a child that inherited the variables
- * must not take them). tsgi serves one socket: with several, the first, as FastCGI 1.0 §2.2 has
+ * must not take them; without LISTEN_PID, as sd_listen_fds(3), there are none). tsgi serves one socket: with several, the first, as FastCGI 1.0 §2.2 has
  * one listening socket. The variables are removed, as sd_listen_fds(unset_environment=1) does,
  * so processes the app starts do not see them.
  */
@@ -15,7 +15,7 @@ export function systemdListenFd(
   const count = Number(env.LISTEN_FDS);
   const forPid = Number(env.LISTEN_PID);
   if (!Number.isSafeInteger(count) || count < 1) return null;
-  if (env.LISTEN_PID !== undefined && forPid !== pid) return null;
+  if (env.LISTEN_PID === undefined || forPid !== pid) return null;
   delete env.LISTEN_FDS;
   delete env.LISTEN_PID;
   delete env.LISTEN_FDNAMES;

@@ -4,7 +4,7 @@ import { systemdListenFd } from "../../../src/frontends/fastcgi/listen-fds.js";
 test.each([
   [{ LISTEN_FDS: "1", LISTEN_PID: "42" }, 42, 3],
   [{ LISTEN_FDS: "2", LISTEN_PID: "42", LISTEN_FDNAMES: "a:b" }, 42, 3],
-  [{ LISTEN_FDS: "1" }, 42, 3],
+  [{ LISTEN_FDS: "1" }, 42, null], // no LISTEN_PID: sd_listen_fds(3) takes none
   [{ LISTEN_FDS: "1", LISTEN_PID: "41" }, 42, null], // meant for another process
   [{ LISTEN_FDS: "0", LISTEN_PID: "42" }, 42, null],
   [{ LISTEN_FDS: "x", LISTEN_PID: "42" }, 42, null],
