@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, expect, test } from "vitest";
 import { cgiParams, FcgiClient } from "../helpers/fastcgi-client.js";
 import { describeIntegration, freePort, need, waitFor } from "../helpers/integration.js";
 import { childPids } from "../helpers/tsgi-workers.js";
