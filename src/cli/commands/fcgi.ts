@@ -1,5 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
+import type { AppKind } from "../../frontends/cgi/app-kind.js";
 import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
+import { adapterOption } from "../adapter-option.js";
 import { parseDuration } from "../duration.js";
 import { serveFastCgi } from "./run.js";
 
@@ -14,6 +16,7 @@ interface FcgiFlags {
   idleTimeout?: number;
   paramsTimeout?: number;
   shutdownTimeout?: number;
+  adapter?: AppKind;
 }
 
 /** `tsgi fcgi APP`: a FastCGI responder on --listen ADDR, or on the listening socket on fd 0. */
@@ -28,7 +31,13 @@ export function fcgiCommand(spec: string, flags: FcgiFlags): Promise<void> {
     idleTimeoutMs: flags.idleTimeout,
     paramsTimeoutMs: flags.paramsTimeout,
   };
-  return serveFastCgi(spec, flags.listen ?? { fd: 0 }, options, flags.shutdownTimeout);
+  return serveFastCgi(
+    spec,
+    flags.listen ?? { fd: 0 },
+    options,
+    flags.shutdownTimeout,
+    flags.adapter,
+  );
 }
 
 function positive(value: string): number {
@@ -71,5 +80,6 @@ export function register(program: Command): void {
       "on SIGTERM/SIGINT, let requests in flight finish this long; a second signal aborts them (default 30s)",
       parseDuration,
     )
+    .addOption(adapterOption(program))
     .action(fcgiCommand);
 }

@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { Application } from "../../core/types.js";
+import type { AppKind } from "../../frontends/cgi/app-kind.js";
 import { validator } from "../../middleware/validator.js";
 import { type InjectRequest, type InjectResult, inject } from "../../testing/inject.js";
+import { adapterOption } from "../adapter-option.js";
 import { loadApp } from "../load-app.js";
 
 interface RequestFlags {
@@ -12,6 +14,7 @@ interface RequestFlags {
   dataBinary?: string;
   include?: boolean;
   validate?: boolean;
+  adapter?: AppKind;
 }
 
 /**
@@ -23,7 +26,7 @@ export async function requestCommand(
   url: string,
   flags: RequestFlags,
 ): Promise<void> {
-  let app: Application = await loadApp(spec);
+  let app: Application = await loadApp(spec, undefined, flags.adapter);
   if (flags.validate) app = validator(app);
   const res = await inject(app, buildRequest(url, flags));
   process.stderr.write(res.errors);
@@ -113,5 +116,6 @@ export function register(program: Command): void {
     .option("--data-binary <data>", "request body as is, or @file read raw; sets POST")
     .option("-i, --include", "print the status line and headers before the body")
     .option("--validate", "check the app (and the server side) with validator()")
+    .addOption(adapterOption(program))
     .action(requestCommand);
 }

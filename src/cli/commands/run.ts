@@ -1,21 +1,27 @@
 import { fstatSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
+import type { AppKind } from "../../frontends/cgi/app-kind.js";
 import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
 import { createFastCgiServer, DEFAULT_SHUTDOWN_GRACE_MS } from "../../frontends/fastcgi/server.js";
+import { adapterOption } from "../adapter-option.js";
 import { loadApp } from "../load-app.js";
+
+interface RunFlags {
+  adapter?: AppKind;
+}
 
 /**
  * `tsgi run APP`: the backend picks its protocol from how it was started (design §2). This
  * module stays free of commander at run time: main.ts calls runRunCommand directly, and a CGI
  * process must start fast.
  */
-export async function runRunCommand(spec: string): Promise<void> {
+export async function runRunCommand(spec: string, flags: RunFlags = {}): Promise<void> {
   const mode = detectMode();
   if (mode === "fastcgi") {
-    await serveFastCgi(spec, { fd: 0 }, {});
+    await serveFastCgi(spec, { fd: 0 }, {}, undefined, flags.adapter);
   } else if (mode === "cgi") {
     const cgi = await import("./cgi.js");
-    await cgi.runCgiCommand(spec);
+    await cgi.runCgiCommand(spec, flags.adapter);
   } else {
     process.stderr.write(
       "tsgi run: neither a FastCGI listening socket on fd 0 nor GATEWAY_INTERFACE (CGI) in the environment; for a TCP or Unix socket use `tsgi fcgi APP --listen ADDR`\n",
@@ -87,8 +93,9 @@ export async function serveFastCgi(
   address: string | { fd: number },
   options: FastCgiOptions,
   graceMs = DEFAULT_SHUTDOWN_GRACE_MS,
+  adapter?: AppKind,
 ): Promise<void> {
-  const app = await loadApp(spec);
+  const app = await loadApp(spec, undefined, adapter);
   const server = createFastCgiServer(app, options);
   try {
     await server.listen(address);
@@ -130,5 +137,6 @@ export function register(program: Command): void {
       "run APP as its starter expects: FastCGI on a listening socket on fd 0, else CGI (GATEWAY_INTERFACE)",
     )
     .argument("<APP>", "app module path, optionally path:exportName")
+    .addOption(adapterOption(program))
     .action(runRunCommand);
 }

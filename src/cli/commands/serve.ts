@@ -1,16 +1,19 @@
 import { type Command, InvalidArgumentError } from "commander";
+import type { AppKind } from "../../frontends/cgi/app-kind.js";
 import { serve } from "../../frontends/http.js";
+import { adapterOption } from "../adapter-option.js";
 import { loadApp } from "../load-app.js";
 
 interface ServeFlags {
   host: string;
   port: number;
   log: boolean;
+  adapter?: AppKind;
 }
 
 /** `tsgi serve APP`: the development HTTP server, until SIGINT or SIGTERM. */
 export async function serveCommand(spec: string, flags: ServeFlags): Promise<void> {
-  const app = await loadApp(spec);
+  const app = await loadApp(spec, undefined, flags.adapter);
   const dev = await serve(app, { host: flags.host, port: flags.port, log: flags.log });
   process.stdout.write(`tsgi: serving ${spec} on ${dev.url} (development only)\n`);
   const stop = (signal: NodeJS.Signals) => {
@@ -43,5 +46,6 @@ export function register(program: Command): void {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "TCP port (0 picks a free one)", port, 8080)
     .option("--no-log", "no access log line per request on stderr")
+    .addOption(adapterOption(program))
     .action(serveCommand);
 }
