@@ -1,0 +1,125 @@
+import { describe, expect, test } from "vitest";
+import { AppLoadError, loadApp } from "../../src/cli/load-app.js";
+import { resolveApp } from "../../src/frontends/cgi/load-app.js";
+import { inject } from "../../src/testing/inject.js";
+import { describeIntegration } from "../helpers/integration.js";
+import { builtCli, cleanEnv, FIXTURES, runCli } from "./run-cli.js";
+
+// The loader with the adapters bound (issue 8 §2): detection, --adapter, CommonJS apps.
+
+const text = (body: Uint8Array) => Buffer.from(body).toString("latin1");
+
+describe("loadApp wraps what it detects", () => {
+  test.each([
+    ["loader/frameworks.mjs", "hono"],
+    ["loader/frameworks.mjs:hono", "hono"],
+    ["loader/frameworks.mjs:fetchObject", "fetch object"],
+    ["loader/frameworks.mjs:tsgi", "tsgi"],
+    ["loader/frameworks.mjs:tsgiRest", "tsgi"],
+  ])("%s", async (spec, body) => {
+    const response = await inject(await loadApp(spec, "test/fixtures"));
+    expect(response.statusCode).toBe(200);
+    expect(text(response.body)).toBe(body);
+  });
+
+  test.each([
+    ["loader/frameworks.mjs:fetchFunction", /takes one parameter.*use --adapter fetch/],
+    ["loader/frameworks.mjs:middleware", /takes 3 parameters.*use --adapter node/],
+    ["loader/frameworks.mjs:nothing", /is not a function \(got object\)/],
+  ])("%s is refused with one line", async (spec, message) => {
+    const loading = loadApp(spec, "test/fixtures");
+    await expect(loading).rejects.toThrow(AppLoadError);
+    await expect(loading).rejects.toThrow(message);
+  });
+
+  test("--adapter fetch makes a one-parameter function a fetch handler", async () => {
+    const app = await loadApp("loader/frameworks.mjs:fetchFunction", "test/fixtures", "fetch");
+    expect(text((await inject(app)).body)).toBe("fetch function");
+  });
+
+  test("without adapters (resolveApp alone) a framework's app is a clear error", async () => {
+    const module: unknown = await import(`${FIXTURES}/loader/frameworks.mjs`);
+    expect(() => resolveApp(module, "hono", "frameworks.mjs")).toThrow(
+      /^export "hono" of frameworks\.mjs is a fetch handler, and this loader has no adapters/,
+    );
+  });
+});
+
+const CGI_ENV = {
+  GATEWAY_INTERFACE: "CGI/1.1",
+  REQUEST_METHOD: "GET",
+  SCRIPT_NAME: "/cgi-bin/app",
+  PATH_INFO: "/",
+  QUERY_STRING: "",
+  SERVER_NAME: "example.org",
+  SERVER_PORT: "80",
+  SERVER_PROTOCOL: "HTTP/1.1",
+  REMOTE_ADDR: "10.0.0.1",
+};
+
+describeIntegration("tsgi with framework apps", [builtCli], () => {
+  test("an unclear export: one line that names the flag, exit 2", async () => {
+    const { code, stderr, stdout } = await runCli([
+      "request",
+      "loader/frameworks.mjs:fetchFunction",
+      "/",
+    ]);
+    expect(code).toBe(2);
+    expect(stdout.length).toBe(0);
+    expect(stderr).toMatch(/^tsgi: export "fetchFunction" of .* use --adapter fetch/);
+    expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+  });
+
+  test.each([["request"], ["serve"], ["cgi"], ["fcgi"], ["run"]])(
+    "tsgi %s takes --adapter",
+    async (command) => {
+      const { stdout } = await runCli([command, "--help"]);
+      expect(stdout.toString().replace(/\s+/g, " ")).toMatch(
+        /--adapter <KIND> .*\(choices: "tsgi", "node", "fetch"\)/,
+      );
+    },
+  );
+
+  test("a wrong --adapter is refused by commander with the choices", async () => {
+    const { code, stderr } = await runCli(["cgi", "x.mjs", "--adapter", "express"]);
+    expect(code).not.toBe(0);
+    expect(stderr).toContain("Allowed choices are tsgi, node, fetch");
+  });
+
+  test.each([
+    [["request", "loader/frameworks.mjs:fetchFunction", "/", "--adapter", "fetch"]],
+    [["request", "loader/frameworks.mjs:fetchFunction", "/", "--adapter=fetch"]],
+  ])("%j", async (args) => {
+    const { code, stdout } = await runCli(args);
+    expect(code).toBe(0);
+    expect(stdout.toString()).toBe("fetch function");
+  });
+
+  test.each([
+    [["cgi", "loader/frameworks.mjs:fetchFunction", "--adapter", "fetch"]],
+    [["cgi", "--adapter=fetch", "loader/frameworks.mjs:fetchFunction"]],
+    [["run", "loader/frameworks.mjs:fetchFunction", "--adapter", "fetch"]],
+  ])("under CGI: %j", async (args) => {
+    const { code, stdout } = await runCli(args, { env: cleanEnv(CGI_ENV) });
+    expect(code).toBe(0);
+    expect(stdout.toString()).toMatch(/^Status: 200 OK\r\n[\s\S]*\r\n\r\nfetch function$/);
+  });
+
+  test("under CGI what the app prints goes to stderr, never into the response", async () => {
+    const { code, stdout, stderr } = await runCli(["cgi", "loader/printing.mjs"], {
+      env: cleanEnv(CGI_ENV),
+    });
+    expect(code).toBe(0);
+    expect(stdout.toString()).toBe(
+      "Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nonly this is the response\n",
+    );
+    for (const line of [
+      "loaded (console.log at import)",
+      ": console.log",
+      ": console.info",
+      ": process.stdout.write",
+    ]) {
+      expect(stderr).toContain(`printing.mjs${line.startsWith(":") ? "" : ": "}${line}`);
+    }
+  });
+});
