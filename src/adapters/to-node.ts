@@ -1,0 +1,162 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { RequestAbort } from "../core/abort.js";
+import { buildEnviron } from "../core/environ.js";
+import { badRequestPage } from "../core/error-app.js";
+import { ClientGoneError, ProtocolError } from "../core/errors.js";
+import { type RunOptions, runApp } from "../core/run.js";
+import type { Application, Environ, ErrorStream, Headers, Sink } from "../core/types.js";
+import { unquoteToBytes } from "../core/url.js";
+import { metaVariablesFromRequest } from "../protocol/cgi.js";
+
+export interface ToNodeOptions {
+  /** Where the app and the core log (`tsgi.errors`); default process.stderr. */
+  errors?: ErrorStream;
+  /** Answers when the app fails before its headers are sent (see runApp). */
+  errorApp?: RunOptions["errorApp"];
+}
+
+const stderr: ErrorStream = {
+  write: (text) => {
+    process.stderr.write(text);
+  },
+  flush: () => {},
+};
+
+/**
+ * Runs a tsgi application as a Node request listener: inside `http.createServer`, Express
+ * (`app.use("/mount", toNode(app))`), Koa or Fastify. The request body streams into
+ * `tsgi.input` and the response body out to `res`, with backpressure both ways; `tsgi.signal`
+ * fires when the client leaves (`res` closes before `finish`).
+ *
+ * The environ is what a CGI server would build for the request: under an Express mount,
+ * SCRIPT_NAME is `req.baseUrl` (decoded) and PATH_INFO the rest of the path, REQUEST_URI is
+ * `req.originalUrl`; `tsgi.url_scheme` is https on a TLS socket. The returned promise settles
+ * when the response is over; it never rejects.
+ *
+ * @example
+ * // Express
+ * app.use("/legacy", toNode(tsgiApp));
+ * // Koa: let tsgi write the response
+ * app.use(async (ctx) => { ctx.respond = false; await toNode(tsgiApp)(ctx.req, ctx.res); });
+ * // Fastify
+ * fastify.all("/*", (request, reply) => { reply.hijack(); toNode(tsgiApp)(request.raw, reply.raw); });
+ */
+export function toNode(
+  app: Application,
+  options: ToNodeOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const errors = options.errors ?? stderr;
+  const runOptions: RunOptions = { errorApp: options.errorApp };
+  return async (req, res) => {
+    const abort = new RequestAbort();
+    res.once("close", () => {
+      if (!res.writableFinished) abort.abort(new ClientGoneError());
+    });
+    let environ: Environ;
+    try {
+      environ = buildEnviron(metaVariables(req), {
+        source: req,
+        // A chunked upload has no Content-Length: the body runs to the end of the request.
+        bodyWithoutLength: "until-end",
+        errors,
+        signal: abort,
+        multithread: false,
+        multiprocess: false,
+        runOnce: false,
+      });
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      errors.write(`tsgi: 400 Bad Request (${req.method} ${req.url}): ${error.message}\n`);
+      const page = badRequestPage(error.message);
+      res.writeHead(400, "Bad Request", page.headers.flat());
+      res.end(page.body);
+      return;
+    }
+    await runApp(app, environ, new NodeResponseSink(res), { ...runOptions, abort });
+  };
+}
+
+function metaVariables(req: IncomingMessage): Record<string, string> {
+  const socket = req.socket;
+  const headers: Array<[string, string]> = [];
+  // Node decodes header bytes as latin-1: these are byte strings already (design §1).
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
+  }
+  // Under an Express mount, req.url is below it and originalUrl the whole target.
+  const mounted = req as IncomingMessage & { originalUrl?: string; baseUrl?: string };
+  const target = mounted.originalUrl ?? req.url ?? "/";
+  const vars = metaVariablesFromRequest({
+    method: req.method ?? "GET",
+    target,
+    headers,
+    serverName: socket?.localAddress ?? "localhost",
+    serverPort: socket?.localPort,
+    serverProtocol: `HTTP/${req.httpVersion}`,
+    remoteAddr: socket?.remoteAddress,
+    remotePort: socket?.remotePort,
+    scheme: (socket as { encrypted?: boolean } | null)?.encrypted ? "https" : "http",
+    scriptName: mounted.baseUrl ? unquoteToBytes(mounted.baseUrl) : "",
+  });
+  if (socket?.localAddress) vars.SERVER_ADDR = socket.localAddress;
+  return vars;
+}
+
+/** The core's Sink over a ServerResponse: the status and headers raw and in order, writes with backpressure. */
+class NodeResponseSink implements Sink {
+  constructor(private readonly res: ServerResponse) {}
+
+  commit(status: string, headers: Headers): void {
+    const res = this.res;
+    const code = Number(status.slice(0, 3));
+    if (res.getHeaderNames().length === 0) {
+      const flat: string[] = [];
+      for (const [name, value] of headers) flat.push(name, value);
+      res.writeHead(code, status.slice(4), flat);
+      return;
+    }
+    // The host set headers already (Express's X-Powered-By): writeHead(array) would then keep
+    // only the last of a repeated name. The app's headers replace the host's by name, and a
+    // repeated one (Set-Cookie) is appended.
+    const seen = new Set<string>();
+    for (const [name, value] of headers) {
+      const lower = name.toLowerCase();
+      if (seen.has(lower)) res.appendHeader(name, value);
+      else {
+        seen.add(lower);
+        res.setHeader(name, value);
+      }
+    }
+    res.writeHead(code, status.slice(4));
+  }
+
+  write(chunk: Uint8Array): void | Promise<void> {
+    const res = this.res;
+    if (res.destroyed) return Promise.reject(new ClientGoneError());
+    // Copy: the app may reuse its buffer once write() resolved, while Node still queues this one.
+    if (res.write(Buffer.from(chunk))) return;
+    return new Promise((resolve, reject) => {
+      const onDrain = () => {
+        res.off("close", onClose);
+        resolve();
+      };
+      const onClose = () => {
+        res.off("drain", onDrain);
+        reject(new ClientGoneError());
+      };
+      res.once("drain", onDrain);
+      res.once("close", onClose);
+    });
+  }
+
+  end(): void {
+    this.res.end();
+  }
+
+  // Design §1 rule 10: a response broken after its head must not look complete: cut it.
+  abort(): void {
+    const socket = this.res.socket;
+    while (socket?.writableCorked) socket.uncork();
+    this.res.destroy();
+  }
+}

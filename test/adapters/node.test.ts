@@ -1,0 +1,470 @@
+import { IncomingMessage, type RequestListener, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import express from "express";
+import Koa from "koa";
+import { describe, expect, it } from "vitest";
+import { environOf, fromNode } from "../../src/adapters/node.js";
+import { ClientGoneError } from "../../src/core/errors.js";
+import { inject } from "../../src/testing/inject.js";
+import { express4, expressApp } from "./node-apps.js";
+import { listen, runRaw, viaNative } from "./node-harness.js";
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("fromNode: the request", () => {
+  it("gives the listener a genuine IncomingMessage and ServerResponse", async () => {
+    let seen: { req: unknown; res: unknown; socket: unknown } | undefined;
+    const app = fromNode((req, res) => {
+      seen = {
+        req: Object.getPrototypeOf(req),
+        res: Object.getPrototypeOf(res),
+        socket: typeof req.socket.on,
+      };
+      res.end();
+    });
+    await inject(app);
+    expect(seen?.req).toBe(IncomingMessage.prototype);
+    expect(seen?.socket).toBe("function");
+  });
+
+  it("maps method, url, version, headers and the connection", async () => {
+    let seen: Record<string, unknown> = {};
+    const app = fromNode((req, res) => {
+      seen = {
+        method: req.method,
+        url: req.url,
+        httpVersion: req.httpVersion,
+        headers: req.headers,
+        raw: req.rawHeaders,
+        remote: [req.socket.remoteAddress, req.socket.remotePort],
+        local: [req.socket.localAddress, req.socket.localPort],
+        encrypted: (req.socket as { encrypted?: boolean }).encrypted,
+      };
+      res.end();
+    });
+    await runRaw(app, {
+      method: "PUT",
+      url: "/a%20b?c=%2F",
+      headers: {
+        "x-foo-bar": "1",
+        cookie: "a=1; b=2",
+        "content-type": "text/plain",
+        "content-length": "0",
+      },
+      environ: {
+        HTTP_PROXY: "",
+        REMOTE_ADDR: "10.0.0.7",
+        REMOTE_PORT: "5555",
+        SERVER_ADDR: "10.0.0.1",
+        SERVER_PORT: "8080",
+        SERVER_PROTOCOL: "HTTP/1.0",
+        CONTENT_LENGTH: "0",
+      },
+    });
+    expect(seen).toMatchObject({
+      method: "PUT",
+      url: "/a%20b?c=%2F",
+      httpVersion: "1.0",
+      headers: {
+        "x-foo-bar": "1",
+        cookie: "a=1; b=2",
+        "content-type": "text/plain",
+        host: "localhost",
+      },
+      remote: ["10.0.0.7", 5555],
+      local: ["10.0.0.1", 8080],
+      encrypted: undefined,
+    });
+    expect(seen.headers).not.toHaveProperty("proxy");
+  });
+
+  it("presents a body without CONTENT_LENGTH as chunked, and none for a GET", async () => {
+    const heads: unknown[] = [];
+    const app = fromNode((req, res) => {
+      heads.push([req.headers["transfer-encoding"], req.headers["content-length"]]);
+      req.resume();
+      req.on("end", () => res.end());
+    });
+    await runRaw(app, { method: "POST", url: "/", body: "abc" });
+    await runRaw(app, { method: "POST", url: "/" });
+    await runRaw(app, { method: "GET", url: "/" });
+    expect(heads).toEqual([
+      ["chunked", undefined],
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
+  });
+
+  it("keeps req.complete false until the body ended, and streams it with backpressure", async () => {
+    const states: unknown[] = [];
+    let pulled = 0;
+    const app = fromNode((req, res) => {
+      states.push(req.complete);
+      req.pause();
+      setTimeout(() => {
+        states.push(["before reading", req.complete, pulled]);
+        let total = 0;
+        req.on("data", (part: Buffer) => {
+          total += part.length;
+        });
+        req.on("end", () => {
+          states.push(["end", req.complete]);
+          res.end(String(total));
+        });
+        req.resume();
+      }, 20);
+    });
+    const body = Buffer.alloc(1024 * 1024, 1);
+    // A source that counts what tsgi pulled before the app read anything.
+    async function* source() {
+      for (let at = 0; at < body.length; at += 16384) {
+        pulled += 16384;
+        yield body.subarray(at, at + 16384);
+      }
+    }
+    const environ = await import("../helpers/environ.js");
+    const { runApp } = await import("../../src/core/run.js");
+    const chunks: Buffer[] = [];
+    const env = environ.testEnviron(
+      { REQUEST_METHOD: "POST", PATH_INFO: "/", CONTENT_LENGTH: String(body.length) },
+      { source: source() },
+    );
+    await runApp(app, env, {
+      commit() {},
+      write: (chunk) => void chunks.push(Buffer.from(chunk)),
+      end() {},
+      abort() {},
+    });
+    expect(Buffer.concat(chunks).toString()).toBe(String(body.length));
+    expect(states[0]).toBe(false);
+    const [, completeBefore, pulledBefore] = states[1] as [string, boolean, number];
+    expect(completeBefore).toBe(false);
+    expect(pulledBefore).toBeLessThan(256 * 1024);
+    expect(states[2]).toEqual(["end", true]);
+  });
+
+  it("makes SCRIPT_NAME Express's mount (req.baseUrl, req.originalUrl)", async () => {
+    const app = fromNode(expressApp(express));
+    const res = await runRaw(app, {
+      url: "/shop/raw/a%2Fb?x=1",
+      environ: { SCRIPT_NAME: "/shop", PATH_INFO: "/raw/a/b", REQUEST_URI: "/shop/raw/a%2Fb?x=1" },
+    });
+    expect(JSON.parse(res.body.toString())).toEqual({
+      url: "/a%2Fb?x=1",
+      originalUrl: "/shop/raw/a%2Fb?x=1",
+      baseUrl: "/shop/raw",
+      path: "/a%2Fb",
+    });
+  });
+
+  it.each([
+    ["Express 5", express],
+    ["Express 4", express4],
+  ])(
+    "%s: req.secure and req.protocol over https, req.ip through a trusted proxy",
+    async (_name, make) => {
+      const app = fromNode(expressApp(make));
+      const direct = await runRaw(app, {
+        url: "/who",
+        environ: { HTTPS: "on", REMOTE_ADDR: "203.0.113.9" },
+      });
+      expect(JSON.parse(direct.body.toString())).toMatchObject({
+        ip: "203.0.113.9",
+        protocol: "https",
+        secure: true,
+      });
+      const proxied = await runRaw(app, {
+        url: "/who",
+        headers: { "x-forwarded-for": "198.51.100.4", "x-forwarded-proto": "https" },
+        environ: { REMOTE_ADDR: "127.0.0.1" },
+      });
+      expect(JSON.parse(proxied.body.toString())).toMatchObject({
+        ip: "198.51.100.4",
+        protocol: "https",
+      });
+      const plain = await runRaw(app, { url: "/who", environ: { REMOTE_ADDR: "203.0.113.9" } });
+      expect(JSON.parse(plain.body.toString())).toMatchObject({ protocol: "http", secure: false });
+    },
+  );
+
+  it("environOf(req) gives the environ behind a request, undefined for any other", async () => {
+    let user: unknown;
+    const app = fromNode((req, res) => {
+      user = environOf(req)?.REMOTE_USER;
+      res.end(String(environOf(res) === environOf(req)));
+    });
+    const res = await runRaw(app, { url: "/", environ: { REMOTE_USER: "ann" } });
+    expect(user).toBe("ann");
+    expect(res.body.toString()).toBe("true");
+    expect(environOf(new IncomingMessage(null as never))).toBeUndefined();
+  });
+});
+
+describe("fromNode: the response", () => {
+  it("drops 1xx interim heads, hop-by-hop headers and Date; keeps each Set-Cookie", async () => {
+    const app = fromNode((_req, res) => {
+      res.writeContinue();
+      res.writeEarlyHints({ link: "</a.css>; rel=preload" });
+      res.setHeader("Date", "Mon, 01 Jan 2024 00:00:00 GMT");
+      res.setHeader("Connection", "x-private");
+      res.setHeader("X-Private", "no");
+      res.setHeader("Keep-Alive", "timeout=9");
+      res.setHeader("Set-Cookie", ["a=1", "b=2"]);
+      res.end("ok");
+    });
+    const res = await runRaw(app, { url: "/" });
+    expect(res.status).toBe("200 OK");
+    expect(res.headers).toEqual([
+      ["Set-Cookie", "a=1"],
+      ["Set-Cookie", "b=2"],
+      ["Content-Length", "2"],
+    ]);
+    expect(res.body.toString()).toBe("ok");
+  });
+
+  it("unframes a body the app chunk-encoded by setting Transfer-Encoding itself", async () => {
+    const app = fromNode((_req, res) => {
+      res.setHeader("Transfer-Encoding", "chunked");
+      res.write("hello ");
+      res.write(Buffer.from("chunked "));
+      res.end("world");
+    });
+    const res = await runRaw(app, { url: "/" });
+    expect(res.headers).toEqual([]);
+    expect(res.body.toString()).toBe("hello chunked world");
+  });
+
+  it("passes each write on at once (server-sent events)", async () => {
+    const order: string[] = [];
+    const app = fromNode((_req, res) => {
+      res.writeHead(200, { "Content-Type": "text/event-stream" });
+      let n = 0;
+      const next = () => {
+        n += 1;
+        order.push(`app ${n}`);
+        if (n < 3) {
+          res.write(`data: ${n}\n\n`);
+          setTimeout(next, 30);
+        } else res.end(`data: ${n}\n\n`);
+      };
+      next();
+    });
+    const res = await runRaw(app, {
+      url: "/",
+      sink: {
+        write(chunk) {
+          order.push(`sink ${Buffer.from(chunk).toString().trim()}`);
+        },
+      },
+    });
+    expect(res.outcome.kind).toBe("ok");
+    expect(order).toEqual([
+      "app 1",
+      "sink data: 1",
+      "app 2",
+      "sink data: 2",
+      "app 3",
+      "sink data: 3",
+    ]);
+  });
+
+  it("returns false from write() while the sink is busy, then emits drain", async () => {
+    let release: () => void = () => {};
+    const events: string[] = [];
+    let inFlightMax = 0;
+    let written = 0;
+    let accepted = 0;
+    const app = fromNode((_req, res) => {
+      const chunk = Buffer.alloc(8192, 7);
+      const pump = () => {
+        while (written < 200_000) {
+          written += chunk.length;
+          inFlightMax = Math.max(inFlightMax, written - accepted);
+          if (!res.write(chunk)) {
+            events.push("false");
+            res.once("drain", () => {
+              events.push("drain");
+              pump();
+            });
+            return;
+          }
+        }
+        res.end();
+      };
+      pump();
+    });
+    const running = runRaw(app, {
+      url: "/",
+      sink: {
+        write(chunk) {
+          return new Promise<void>((resolve) => {
+            release = () => {
+              release = () => {};
+              accepted += chunk.length;
+              resolve();
+            };
+          });
+        },
+      },
+    });
+    let done = false;
+    void running.then(() => {
+      done = true;
+    });
+    for (let i = 0; i < 1000 && !done; i++) {
+      await tick();
+      release();
+    }
+    const res = await running;
+    expect(res.outcome.kind).toBe("ok");
+    expect(accepted).toBe(written);
+    expect(events.slice(0, 2)).toEqual(["false", "drain"]);
+    expect(inFlightMax).toBeLessThanOrEqual(16384 + 8192);
+  });
+
+  it("streams a 64 MiB download without holding it (pipe from a Readable)", async () => {
+    const total = 64 * 1024 * 1024;
+    let produced = 0;
+    let received = 0;
+    let maxAhead = 0;
+    const app = fromNode((_req, res) => {
+      res.setHeader("Content-Length", String(total));
+      const part = Buffer.alloc(65536, 1);
+      new Readable({
+        read() {
+          if (produced >= total) this.push(null);
+          else {
+            produced += part.length;
+            this.push(part);
+          }
+        },
+      }).pipe(res);
+    });
+    const res = await runRaw(app, {
+      url: "/",
+      sink: {
+        async write(chunk) {
+          received += chunk.length;
+          maxAhead = Math.max(maxAhead, produced - received);
+          if (received % (1024 * 1024) === 0) await tick();
+        },
+      },
+    });
+    expect(res.outcome.kind).toBe("ok");
+    expect(received).toBe(total);
+    expect(maxAhead).toBeLessThan(1024 * 1024);
+  });
+
+  it("gives finish then close on a normal end, and the request its end and close", async () => {
+    const events: string[] = [];
+    const app = fromNode((req, res) => {
+      for (const name of ["finish", "close"]) res.on(name, () => events.push(`res ${name}`));
+      for (const name of ["end", "close", "aborted"])
+        req.on(name, () => events.push(`req ${name}`));
+      res.end("x");
+    });
+    await runRaw(app, { url: "/" });
+    for (let i = 0; i < 5; i++) await tick();
+    expect(events).toEqual(["res finish", "res close", "req end", "req close"]);
+  });
+
+  it("when the client leaves: close without finish on res, aborted and close on req", async () => {
+    const events: string[] = [];
+    const controller = new AbortController();
+    const app = fromNode((req, res) => {
+      for (const name of ["finish", "close"]) res.on(name, () => events.push(`res ${name}`));
+      for (const name of ["close", "aborted"]) req.on(name, () => events.push(`req ${name}`));
+      res.write("first");
+      setTimeout(() => controller.abort(new ClientGoneError()), 20);
+    });
+    const res = await runRaw(app, { url: "/", signal: controller.signal });
+    for (let i = 0; i < 5; i++) await tick();
+    expect(res.outcome.kind).toBe("gone");
+    expect(events).toContain("res close");
+    expect(events).toContain("req close");
+    expect(events).not.toContain("res finish");
+  });
+
+  it.each<[string, RequestListener, string]>([
+    [
+      "a listener that throws before writing",
+      () => {
+        throw new Error("sync boom");
+      },
+      "sync boom",
+    ],
+    [
+      "a listener whose promise rejects",
+      async () => Promise.reject(new Error("async boom")),
+      "async boom",
+    ],
+    [
+      "a status tsgi cannot carry (600-999)",
+      (_req, res) => {
+        res.statusCode = 600;
+        res.end("odd");
+      },
+      "code must be 200-599",
+    ],
+    [
+      "res.destroy() before the head",
+      (_req, res) => {
+        res.destroy();
+      },
+      "destroyed",
+    ],
+  ])("%s gets the core's 500", async (_name, listener, logged) => {
+    const res = await runRaw(fromNode(listener), { url: "/" });
+    expect(res.status).toBe("500 Internal Server Error");
+    expect(res.outcome.kind).toBe("error");
+    expect(res.errors).toContain(logged);
+  });
+
+  it("a response that breaks after its head is broken, not complete", async () => {
+    const app = fromNode((_req, res) => {
+      res.writeHead(200, { "Content-Length": "100" });
+      res.write("part");
+      setTimeout(() => res.destroy(new Error("upstream died")), 10);
+    });
+    const res = await runRaw(app, { url: "/" });
+    expect(res.status).toBe("200 OK");
+    expect(res.outcome.kind).toBe("broken");
+    expect(res.body.toString()).toBe("part");
+  });
+
+  it("streams a Koa body (a Readable)", async () => {
+    const koa = new Koa();
+    koa.use((ctx) => {
+      ctx.type = "text/plain";
+      ctx.body = Readable.from(["a", "b", "c"]);
+    });
+    const res = await runRaw(fromNode(koa), { url: "/" });
+    expect(res.body.toString()).toBe("abc");
+    expect(res.headers).toEqual([["Content-Type", "text/plain; charset=utf-8"]]);
+  });
+});
+
+describe("fromNode: the prototype trap (light-my-request#333)", () => {
+  it("leaves the Express app working on a real node:http server afterwards", async () => {
+    const before = [IncomingMessage.prototype, ServerResponse.prototype].map(
+      (proto) => Reflect.ownKeys(proto).length,
+    );
+    const app = expressApp(express);
+    const tsgiApp = fromNode(app);
+    for (let i = 0; i < 3; i++) await inject(tsgiApp, { url: "/hello" });
+    const { port, close } = await listen(app);
+    try {
+      const native = await viaNative(port, { url: "/users/5?x=1" });
+      expect(native.status).toBe(200);
+      expect(JSON.parse(native.body)).toEqual({ id: "5", query: { x: "1" } });
+    } finally {
+      await close();
+    }
+    // Node's prototypes are untouched, and Express's own chain still leads to them.
+    expect(app.request instanceof IncomingMessage).toBe(true);
+    const after = [IncomingMessage.prototype, ServerResponse.prototype].map(
+      (proto) => Reflect.ownKeys(proto).length,
+    );
+    expect(after).toEqual(before);
+  });
+});
