@@ -50,8 +50,8 @@ export function frontendRequirements(): Requirement[] {
 }
 
 /**
- * How the reference meets the mount at /app: nginx strips it (`proxy_pass http://native/`, the
- * app sees the path below it, as req.url under tsgi); "keep" passes the whole path (a fetch
+ * How the reference meets the mount at /app: nginx strips it from the raw target (the app sees
+ * the path below it, as req.url under tsgi); "keep" passes the whole path (a fetch
  * handler sees the whole URL under tsgi too); an Express module name mounts the app natively
  * with `express().use("/app", app)` (req.baseUrl, req.originalUrl as under tsgi).
  */
@@ -136,12 +136,15 @@ function nginxSite(
   const params = join(ROOT, "nginx/tsgi_params");
   return `
     client_max_body_size 64m;
+    map $request_uri $below_mount { "~^${MOUNT}(?<rest>/.*)$" $rest; }
     upstream native { server 127.0.0.1:${nativePort}; keepalive 4; }
     upstream tsgi { server ${fcgi.address}; keepalive 4; }
     server {
         listen 127.0.0.1:{{PORT}};
         location ${MOUNT}/ {
-            proxy_pass http://native${strip ? "/" : ""};
+            # The raw target, as the client sent it (%2F stays %2F): a proxy_pass with a URI
+            # part would pass nginx's decoded and normalised path instead.
+            proxy_pass http://native${strip ? "$below_mount" : "$request_uri"};
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $http_host;
