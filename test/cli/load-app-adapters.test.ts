@@ -1,3 +1,6 @@
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
 import { describe, expect, test } from "vitest";
 import { AppLoadError, loadApp } from "../../src/cli/load-app.js";
 import { resolveApp } from "../../src/frontends/cgi/load-app.js";
@@ -105,6 +108,27 @@ describeIntegration("tsgi with framework apps", [builtCli], () => {
     expect(stdout.toString()).toMatch(/^Status: 200 OK\r\n[\s\S]*\r\n\r\nfetch function$/);
   });
 
+  test("tsgi request express.cjs: curl for an Express app, and no listener of its own", async () => {
+    const { code, stdout } = await runCli(["request", "loader/express.cjs", "/", "-i"]);
+    expect(code).toBe(0);
+    expect(stdout.toString()).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*"framework":"express"/);
+  });
+
+  test("tsgi cgi express.cjs: the response on stdout, the app's console.log on stderr", async () => {
+    const { code, stdout, stderr } = await runCli(["cgi", "loader/express.cjs"], {
+      env: cleanEnv(CGI_ENV),
+    });
+    expect(code).toBe(0);
+    const response = stdout.toString();
+    expect(response).toMatch(/^Status: 200 OK\r\n/);
+    expect(response).toContain("X-Powered-By: Express");
+    expect(response.split("\r\n\r\n")[1]).toBe(
+      JSON.stringify({ framework: "express", ip: "10.0.0.1", protocol: "http" }),
+    );
+    expect(stderr).toContain("express: GET / (console.log must not reach a CGI response)");
+    expect(stderr).not.toContain("listening");
+  });
+
   test("under CGI what the app prints goes to stderr, never into the response", async () => {
     const { code, stdout, stderr } = await runCli(["cgi", "loader/printing.mjs"], {
       env: cleanEnv(CGI_ENV),
@@ -121,5 +145,41 @@ describeIntegration("tsgi with framework apps", [builtCli], () => {
     ]) {
       expect(stderr).toContain(`printing.mjs${line.startsWith(":") ? "" : ": "}${line}`);
     }
+  });
+});
+
+describe("CommonJS apps are required (issue 8 §2)", () => {
+  test("an Express app guarded by if (!module.parent) starts no listener of its own", async () => {
+    const app = await loadApp("loader/express.cjs", FIXTURES);
+    const response = await inject(app, { url: "/", headers: { "X-Forwarded-For": "1.2.3.4" } });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ framework: "express" });
+    expect((globalThis as { tsgiFixtureListened?: boolean }).tsgiFixtureListened).toBeUndefined();
+  });
+
+  test('a .js app in a package without "type": "module" is CommonJS, required', async () => {
+    const app = await loadApp("loader/commonjs/server.js", FIXTURES);
+    const response = await inject(app);
+    expect(text(response.body)).toBe("express4, module.parent set: true");
+    expect((globalThis as { tsgiFixtureListened?: boolean }).tsgiFixtureListened).toBeUndefined();
+  });
+
+  test("after a fromNode request the same Express app still serves a real node:http server", async () => {
+    const app = await loadApp("loader/express.cjs", FIXTURES);
+    expect((await inject(app)).statusCode).toBe(200);
+    // The module loadApp required, from the require cache: the very same Express app.
+    const express = createRequire(import.meta.url)(`${FIXTURES}/loader/express.cjs`);
+    const server = createServer(express);
+    await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}/`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ framework: "express", protocol: "http" });
+    } finally {
+      await new Promise((closed) => server.close(closed));
+    }
+    // And tsgi still serves it afterwards.
+    expect((await inject(app)).statusCode).toBe(200);
   });
 });
