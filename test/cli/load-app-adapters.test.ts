@@ -1,7 +1,9 @@
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
 import { describe, expect, test } from "vitest";
+import { runCgiModule } from "../../src/cgi.js";
 import { AppLoadError, loadApp } from "../../src/cli/load-app.js";
 import { resolveApp } from "../../src/frontends/cgi/load-app.js";
 import { inject } from "../../src/testing/inject.js";
@@ -181,5 +183,31 @@ describe("CommonJS apps are required (issue 8 §2)", () => {
     }
     // And tsgi still serves it afterwards.
     expect((await inject(app)).statusCode).toBe(200);
+  });
+});
+
+describe("runCgiModule from tsgi/cgi loads the adapters only for a framework's app", () => {
+  test.each([
+    ["loader/frameworks.mjs:fetchObject", "fetch object"],
+    ["loader/express.cjs", '{"framework":"express","ip":"10.0.0.1","protocol":"http"}'],
+  ])("%s", async (spec, body) => {
+    const chunks: Buffer[] = [];
+    const stdout = new Writable({
+      write(chunk, _encoding, done) {
+        chunks.push(chunk);
+        done();
+      },
+    });
+    const code = await runCgiModule(`${FIXTURES}/${spec}`, {
+      env: CGI_ENV,
+      stdin: null,
+      stdout,
+      stderr: { write: () => {} },
+      exit: false,
+    });
+    expect(code).toBe(0);
+    const response = Buffer.concat(chunks).toString("latin1");
+    expect(response).toMatch(/^Status: 200 OK\r\n/);
+    expect(response.split("\r\n\r\n")[1]).toBe(body);
   });
 });
