@@ -1,5 +1,4 @@
 export { type FetchApp, type FetchEnv, type FetchHandler, fromFetch } from "./adapters/fetch.js";
-export { type ToFetchOptions, toFetch } from "./adapters/to-fetch.js";
 export {
   environOf,
   type FromNodeOptions,
@@ -7,6 +6,7 @@ export {
   type NodeHandler,
   type NodeListener,
 } from "./adapters/node.js";
+export { type ToFetchOptions, toFetch } from "./adapters/to-fetch.js";
 export { type ToNodeOptions, toNode } from "./adapters/to-node.js";
 export { buildEnviron, type EnvironOptions, urlScheme } from "./core/environ.js";
 export { EnvironShapes } from "./core/environ-shapes.js";
