@@ -1,6 +1,10 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { describe, expect, test } from "vitest";
 import { runCgiModule } from "../../src/cgi.js";
@@ -8,7 +12,7 @@ import { AppLoadError, loadApp } from "../../src/cli/load-app.js";
 import { resolveApp } from "../../src/frontends/cgi/load-app.js";
 import { inject } from "../../src/testing/inject.js";
 import { describeIntegration } from "../helpers/integration.js";
-import { builtCli, cleanEnv, FIXTURES, runCli } from "./run-cli.js";
+import { builtCli, cleanEnv, FIXTURES, ROOT, runCli } from "./run-cli.js";
 
 // The loader with the adapters bound (issue 8 §2): detection, --adapter, CommonJS apps.
 
@@ -209,5 +213,37 @@ describe("runCgiModule from tsgi/cgi loads the adapters only for a framework's a
     const response = Buffer.concat(chunks).toString("latin1");
     expect(response).toMatch(/^Status: 200 OK\r\n/);
     expect(response.split("\r\n\r\n")[1]).toBe(body);
+  });
+});
+
+describeIntegration("a tsgi app's CGI start-up loads no adapter", [builtCli], () => {
+  test("require('tsgi/cgi') (dist/cgi.cjs) loads neither node:http nor node:stream", async () => {
+    const probe = [
+      `require(${JSON.stringify(`${ROOT}/dist/cgi.cjs`)});`,
+      "const list = process.moduleLoadList;",
+      "console.log(JSON.stringify(['http', 'stream'].filter((m) => list.includes('NativeModule ' + m))));",
+    ].join("\n");
+    const child = spawnSync(process.execPath, ["-e", probe], { encoding: "utf8" });
+    expect(child.stderr).toBe("");
+    expect(JSON.parse(child.stdout)).toEqual([]);
+  });
+
+  test("tsgi cgi with a tsgi app loads no adapter; with a fetch handler it does", async () => {
+    const hook = ["--import", join(FIXTURES, "trace-loads.mjs")];
+    const loads = async (spec: string) => {
+      const trace = join(tmpdir(), `tsgi-trace-${process.pid}-${spec.replace(/\W/g, "_")}.txt`);
+      const { code } = await runCli(["cgi", spec], {
+        env: cleanEnv({ ...CGI_ENV, TSGI_TRACE_FILE: trace }),
+        nodeArgs: hook,
+      });
+      expect(code).toBe(0);
+      const text = readFileSync(trace, "utf8");
+      rmSync(trace);
+      return text;
+    };
+    const plain = await loads("cli-apps.mjs");
+    expect(plain).toContain("cli-apps.mjs");
+    expect(plain).not.toContain("node:http");
+    expect(await loads("loader/frameworks.mjs:fetchObject")).toContain("node:http");
   });
 });
