@@ -9,6 +9,7 @@ import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { ADAPTER_PAIRS, benchAdapters } from "./adapters.mjs";
 import { goFcgi, helloBackends, tsgiBackend, which } from "./lib/backends.mjs";
 import { cpuSeconds } from "./lib/cpu.mjs";
 import { writeNginxConf } from "./lib/nginx.mjs";
@@ -20,7 +21,9 @@ import { wrk } from "./lib/wrk.mjs";
 const HELP = `node bench/run.mjs [options]
   --duration S     seconds per wrk run (default 3, after a 1 s warm-up)
   --only A,B       run only these: nginx, tsgi, bare, node-fastcgi, php-fpm, php-fpm-close,
-                   go (hello world), stream (throughput + slow-reader memory), cgi (bench/cgi-startup.mjs)
+                   go (hello world), stream (throughput + slow-reader memory), cgi (bench/cgi-startup.mjs),
+                   adapters (every framework via tsgi vs native proxy_pass), or one adapters pair:
+                   adapters:tsgi, adapters:hono, adapters:express, adapters:koa
   --rounds N       hello-world rounds, backends interleaved, the median counts (default 3)
   --quick          1 s runs, 1 round, 32 MiB streams, one run each: a smoke test
   --svg PATH       also write a bar chart of the hello-world req/s
@@ -62,7 +65,8 @@ function options() {
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new UsageError(`--rounds must be a whole number >= 1, got ${values.rounds}`);
   const only = values.only ? new Set(values.only.split(",").map((s) => s.trim())) : undefined;
-  const known = [...helloBackends().map((b) => b.name), "stream", "cgi"];
+  const pairs = ADAPTER_PAIRS.map((name) => `adapters:${name}`);
+  const known = [...helloBackends().map((b) => b.name), "stream", "cgi", "adapters", ...pairs];
   for (const name of only ?? []) {
     if (!known.includes(name)) throw new UsageError(`--only: unknown name ${JSON.stringify(name)}`);
   }
@@ -74,6 +78,11 @@ function options() {
     streamBytes: (quick ? 32 : 256) * MIB,
     streamRuns: quick ? 1 : 5,
     wants: (name) => !only || only.has(name),
+    adapters: !only || [...only].some((name) => name.startsWith("adapters")),
+    adapterPairs:
+      only && !only.has("adapters")
+        ? new Set([...only].filter((n) => n.startsWith("adapters:")).map((n) => n.slice(9)))
+        : undefined,
   };
 }
 
@@ -369,6 +378,10 @@ async function bench(ctx, opts) {
     sections.push(
       `### Memory with a slow reader\n\n${report.memoryMarkdown(mem, { sizeMiB, rate: `${SLOW_RATE}/s`, limitMiB: RSS_LIMIT_MIB })}`,
     );
+  }
+  if (opts.adapters) {
+    const table = await benchAdapters(ctx, opts, progress);
+    sections.push(`## Adapters: frameworks through tsgi FastCGI vs native proxy_pass\n\n${table}`);
   }
   if (opts.wants("cgi")) sections.push(`## CGI start-up\n\n${await benchCgi()}`);
 

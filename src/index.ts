@@ -1,4 +1,10 @@
-export { type FetchApp, type FetchEnv, type FetchHandler, fromFetch } from "./adapters/fetch.js";
+export {
+  type FetchApp,
+  type FetchEnv,
+  type FetchHandler,
+  type FromFetchOptions,
+  fromFetch,
+} from "./adapters/fetch.js";
 export {
   environOf,
   type FromNodeOptions,

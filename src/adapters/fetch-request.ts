@@ -29,7 +29,14 @@ interface LazyRequest {
 /** The URL a fetch handler sees; exported for toFetch's tests and fromFetch's 400. */
 export function fetchUrl(environ: Environ): string {
   const { target, mount } = requestLine(environ);
-  const path = encodeUnsafe(mount + target);
+  // requestLine says "/" for nothing below the mount; the client's URL had nothing there. nginx's
+  // stock fastcgi_params send the whole path as SCRIPT_NAME and no PATH_INFO: /json stays /json.
+  // A SCRIPT_NAME of "/" (some servers) must not double the slash either.
+  const below =
+    mount && target[0] === "/" && (!environ.PATH_INFO || mount.endsWith("/"))
+      ? target.slice(1)
+      : target;
+  const path = encodeUnsafe(mount + below);
   const scheme = environ["tsgi.url_scheme"];
   const host = environ.HTTP_HOST || serverHost(environ, scheme);
   const url = `${scheme}://${host}${path}`;

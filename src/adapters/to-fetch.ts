@@ -29,7 +29,7 @@ export function toFetch(
     const vars = metaVariablesFromRequest({
       method: request.method,
       target: url.pathname + url.search,
-      headers: headerPairs(request.headers),
+      headers: headerPairs(request.headers, url.host),
       serverName: url.hostname,
       serverPort: url.port || (url.protocol === "https:" ? 443 : 80),
       scheme: url.protocol === "https:" ? "https" : "http",
@@ -54,8 +54,9 @@ export function toFetch(
   };
 }
 
-function headerPairs(headers: globalThis.Headers): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
+// A fetch Request carries no Host header (the HTTP layer adds it): HTTP_HOST comes from its URL.
+function headerPairs(headers: globalThis.Headers, host: string): Array<[string, string]> {
+  const pairs: Array<[string, string]> = headers.has("host") ? [] : [["host", host]];
   headers.forEach((value, name) => {
     pairs.push([name, value]);
   });
