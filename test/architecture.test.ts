@@ -102,7 +102,7 @@ function refusal(layer: Layer, target: Target): string | null {
     frontend: ["core", "protocol"],
     middleware: ["core", "middleware", "wrappers"],
     wrappers: ["core", "wrappers"],
-    adapters: ["core", "protocol", "adapters"],
+    adapters: ["core", "protocol", "adapters"], // fromNode and fromFetch share request-line.ts
     testing: ["core", "protocol"],
   };
   if (allowed[layer.kind].includes(to.kind)) return null;

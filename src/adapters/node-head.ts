@@ -52,7 +52,9 @@ export function parseHead(head: string): ParsedHead {
     const colon = head.indexOf(":", start);
     if (colon > start && colon < stop) {
       const name = head.slice(start, colon);
-      const value = trimOws(head.slice(colon + 1, stop));
+      // Node writes "Name: value": skip its one space before looking for more to trim.
+      const from = head.charCodeAt(colon + 1) === 0x20 ? colon + 2 : colon + 1;
+      const value = trimOws(head.slice(from, stop));
       const lower = name.toLowerCase();
       if (!DROPPED.has(lower)) headers.push([name, value]);
       else if (lower === "transfer-encoding") chunked ||= /(^|,)\s*chunked\s*$/i.test(value);
@@ -63,7 +65,8 @@ export function parseHead(head: string): ParsedHead {
   return {
     status,
     code,
-    headers: connection ? withoutListed(headers, connection) : headers,
+    // Node's own "Connection: close" (shouldKeepAlive is off) lists nothing to drop.
+    headers: connection && connection !== "close" ? withoutListed(headers, connection) : headers,
     chunked,
   };
 }

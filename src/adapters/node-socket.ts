@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Duplex } from "node:stream";
+import type { Duplex } from "node:stream";
 import type { Environ, Headers, StartResponse } from "../core/types.js";
+import { nodeStream } from "./builtins.js";
 import { Dechunker, parseHead } from "./node-head.js";
 
 type Callback = (error?: Error | null) => void;
@@ -8,6 +9,49 @@ type Step = IteratorResult<Uint8Array, undefined>;
 
 const DONE: Step = Object.freeze({ done: true, value: undefined });
 const HEAD_END = "\r\n\r\n";
+
+/** What node.ts uses of the socket; the class is made on first use (see builtins.ts). */
+export interface NodeSocket extends Duplex {
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  localAddress: string | undefined;
+  localPort: number | undefined;
+  encrypted?: true;
+  _httpMessage: ServerResponse | null;
+  readonly environ: Environ;
+  req: IncomingMessage | null;
+  res: ServerResponse | null;
+  streamBody(first: Uint8Array | null, rest: AsyncIterator<Uint8Array>): void;
+  nextChunk(): Step | Promise<Step>;
+  settled(): Buffer[] | null;
+  stop(reason: unknown): void;
+  finished(): void;
+  gone(reason: unknown): void;
+  fail(error: unknown): void;
+}
+
+type NodeSocketClass = new (
+  environ: Environ,
+  startResponse: StartResponse,
+  highWaterMark: number | undefined,
+) => NodeSocket;
+
+let NodeSocketClass: NodeSocketClass | undefined;
+
+/** A socket for one request. */
+export function createSocket(
+  environ: Environ,
+  startResponse: StartResponse,
+  highWaterMark: number | undefined,
+): NodeSocket {
+  NodeSocketClass ??= defineNodeSocket(nodeStream().Duplex);
+  return new NodeSocketClass(environ, startResponse, highWaterMark);
+}
+
+/** Whether a request's socket is one of tsgi's (environOf). */
+export function isNodeSocket(value: unknown): value is NodeSocket {
+  return NodeSocketClass !== undefined && value instanceof NodeSocketClass;
+}
 
 /**
  * The connection a Node request listener sees when tsgi runs it (fromNode): a genuine Duplex
@@ -22,321 +66,349 @@ const HEAD_END = "\r\n\r\n";
  * - Readable side: never read. `IncomingMessage._read` calls `socket.resume()` when it wants
  *   body bytes: here that pulls `tsgi.input` and pushes into the request, with backpressure.
  */
-export class NodeSocket extends Duplex {
-  // What a net.Socket / tls.TLSSocket tells about the connection (Express reads these).
-  remoteAddress: string | undefined;
-  remotePort: number | undefined;
-  localAddress: string | undefined;
-  localPort: number | undefined;
-  remoteFamily: string | undefined;
-  /** Set (true) only for https, as tls.TLSSocket: Express's req.secure / req.protocol. */
-  encrypted?: true;
-  /** net.Socket's flag: set when the response broke, so Node's onFinish emits no `finish`. */
-  _hadError = false;
-  /** The response on this socket, as Node's server keeps it (`assignSocket`). */
-  _httpMessage: ServerResponse | null = null;
+function defineNodeSocket(Base: typeof Duplex): NodeSocketClass {
+  return class NodeSocket extends Base {
+    // What a net.Socket / tls.TLSSocket tells about the connection (Express reads these).
+    remoteAddress: string | undefined;
+    remotePort: number | undefined;
+    localAddress: string | undefined;
+    localPort: number | undefined;
+    remoteFamily: string | undefined;
+    /** Set (true) only for https, as tls.TLSSocket: Express's req.secure / req.protocol. */
+    encrypted?: true;
+    /** net.Socket's flag: set when the response broke, so Node's onFinish emits no `finish`. */
+    _hadError = false;
+    /** The response on this socket, as Node's server keeps it (`assignSocket`). */
+    _httpMessage: ServerResponse | null = null;
 
-  readonly environ: Environ;
-  req: IncomingMessage | null = null;
-  res: ServerResponse | null = null;
-  readonly #startResponse: StartResponse;
-  // Response side.
-  #head = ""; // head text received so far, while the head is incomplete
-  #headDone = false;
-  #dechunker: Dechunker | null = null;
-  readonly #queue: Buffer[] = [];
-  #held: Callback | null = null; // the write callback held for backpressure
-  #failure: unknown = undefined;
-  #finished = false;
-  #resolve: ((step: Step | Promise<Step>) => void) | null = null;
-  #reject: ((error: unknown) => void) | null = null;
-  #listening = false;
-  // Request side.
-  #body: AsyncIterator<Uint8Array> | null = null;
-  #first: Uint8Array | null = null; // a chunk read ahead to learn whether a body exists
-  #wanted = false;
-  #pumping = false;
+    readonly environ: Environ;
+    req: IncomingMessage | null = null;
+    res: ServerResponse | null = null;
+    readonly #startResponse: StartResponse;
+    // Response side.
+    #head = ""; // head text received so far, while the head is incomplete
+    #headDone = false;
+    #dechunker: Dechunker | null = null;
+    readonly #queue: Buffer[] = [];
+    #held: Callback | null = null; // the write callback held for backpressure
+    #failure: unknown = undefined;
+    #finished = false;
+    #resolve: ((step: Step | Promise<Step>) => void) | null = null;
+    #reject: ((error: unknown) => void) | null = null;
+    #listening = false;
+    // Request side.
+    #body: AsyncIterator<Uint8Array> | null = null;
+    #first: Uint8Array | null = null; // a chunk read ahead to learn whether a body exists
+    #wanted = false;
+    #pumping = false;
 
-  constructor(environ: Environ, startResponse: StartResponse, highWaterMark: number | undefined) {
-    super({ decodeStrings: false, allowHalfOpen: true, writableHighWaterMark: highWaterMark });
-    this.environ = environ;
-    this.#startResponse = startResponse;
-    const remotePort = environ.REMOTE_PORT;
-    const localPort = environ.SERVER_PORT;
-    this.remoteAddress = environ.REMOTE_ADDR;
-    this.remotePort = typeof remotePort === "string" ? Number(remotePort) || undefined : undefined;
-    this.remoteFamily = this.remoteAddress?.includes(":") ? "IPv6" : "IPv4";
-    const serverAddr = environ.SERVER_ADDR;
-    this.localAddress = typeof serverAddr === "string" ? serverAddr : undefined;
-    this.localPort = Number(localPort) || undefined;
-    if (environ["tsgi.url_scheme"] === "https") this.encrypted = true;
-  }
+    constructor(environ: Environ, startResponse: StartResponse, highWaterMark: number | undefined) {
+      super({ decodeStrings: false, allowHalfOpen: true, writableHighWaterMark: highWaterMark });
+      this.environ = environ;
+      this.#startResponse = startResponse;
+      const remotePort = environ.REMOTE_PORT;
+      const localPort = environ.SERVER_PORT;
+      this.remoteAddress = environ.REMOTE_ADDR;
+      this.remotePort =
+        typeof remotePort === "string" ? Number(remotePort) || undefined : undefined;
+      this.remoteFamily = this.remoteAddress?.includes(":") ? "IPv6" : "IPv4";
+      const serverAddr = environ.SERVER_ADDR;
+      this.localAddress = typeof serverAddr === "string" ? serverAddr : undefined;
+      this.localPort = Number(localPort) || undefined;
+      if (environ["tsgi.url_scheme"] === "https") this.encrypted = true;
+    }
 
-  // --- the request body -------------------------------------------------------------------
+    // --- the request body -------------------------------------------------------------------
 
-  /** The request has a body to stream from `tsgi.input`; `first` was read ahead, if any. */
-  streamBody(first: Uint8Array | null, rest: AsyncIterator<Uint8Array>): void {
-    this.#first = first;
-    this.#body = rest;
-  }
+    /** The request has a body to stream from `tsgi.input`; `first` was read ahead, if any. */
+    streamBody(first: Uint8Array | null, rest: AsyncIterator<Uint8Array>): void {
+      this.#first = first;
+      this.#body = rest;
+    }
 
-  /** IncomingMessage._read -> readStart(socket) -> here: the request wants more bytes. */
-  override resume(): this {
-    this.#wanted = true;
-    if (!this.#pumping && (this.#body !== null || this.#first !== null)) void this.#pump();
-    return this;
-  }
+    /** IncomingMessage._read -> readStart(socket) -> here: the request wants more bytes. */
+    override resume(): this {
+      this.#wanted = true;
+      if (!this.#pumping && (this.#body !== null || this.#first !== null)) void this.#pump();
+      return this;
+    }
 
-  override pause(): this {
-    this.#wanted = false;
-    return this;
-  }
+    override pause(): this {
+      this.#wanted = false;
+      return this;
+    }
 
-  async #pump(): Promise<void> {
-    const req = this.req as IncomingMessage;
-    this.#pumping = true;
-    try {
-      while (this.#wanted) {
-        let chunk = this.#first;
-        this.#first = null;
-        if (chunk === null) {
-          const step = await (this.#body as AsyncIterator<Uint8Array>).next();
-          if (req.destroyed) return;
-          if (step.done) {
-            this.#body = null;
-            req.complete = true;
-            req.push(null); // never emit("end"): late listeners would miss it (srvx#232)
-            return;
+    async #pump(): Promise<void> {
+      const req = this.req as IncomingMessage;
+      this.#pumping = true;
+      try {
+        while (this.#wanted) {
+          let chunk = this.#first;
+          this.#first = null;
+          if (chunk === null) {
+            const step = await (this.#body as AsyncIterator<Uint8Array>).next();
+            if (req.destroyed) return;
+            if (step.done) {
+              this.#body = null;
+              req.complete = true;
+              req.push(null); // never emit("end"): late listeners would miss it (srvx#232)
+              return;
+            }
+            chunk = step.value;
           }
-          chunk = step.value;
+          // push() may call _read (-> resume) at once: that sets #wanted again.
+          this.#wanted = false;
+          if (req.push(chunk)) this.#wanted = true;
         }
-        // push() may call _read (-> resume) at once: that sets #wanted again.
-        this.#wanted = false;
-        if (req.push(chunk)) this.#wanted = true;
+      } catch (error) {
+        this.#body = null;
+        if (!req.destroyed) req.destroy(aborted(error));
+      } finally {
+        this.#pumping = false;
       }
-    } catch (error) {
-      this.#body = null;
-      if (!req.destroyed) req.destroy(aborted(error));
-    } finally {
-      this.#pumping = false;
     }
-  }
 
-  // --- the response -----------------------------------------------------------------------
+    // --- the response -----------------------------------------------------------------------
 
-  override _write(chunk: Buffer | string, encoding: BufferEncoding, callback: Callback): void {
-    this.#take(chunk, encoding);
-    this.#settle(callback);
-  }
-
-  override _writev(
-    chunks: Array<{ chunk: Buffer | string; encoding: BufferEncoding }>,
-    callback: Callback,
-  ): void {
-    for (let i = 0; i < chunks.length; i++) this.#take(chunks[i].chunk, chunks[i].encoding);
-    this.#settle(callback);
-  }
-
-  #take(chunk: Buffer | string, encoding: BufferEncoding): void {
-    if (this.#failure !== undefined || this.#finished) return;
-    let rest: Buffer | string | null = chunk;
-    if (!this.#headDone) {
-      rest = this.#takeHead(chunk, encoding);
-      if (rest === null || this.#failure !== undefined) return;
+    override _write(chunk: Buffer | string, encoding: BufferEncoding, callback: Callback): void {
+      this.#take(chunk, encoding);
+      this.#settle(callback);
     }
-    const bytes = typeof rest === "string" ? Buffer.from(rest, encoding) : rest;
-    if (bytes.length === 0) return;
-    if (this.#dechunker !== null) this.#dechunker.push(bytes, this.#queue);
-    else this.#queue.push(bytes);
-  }
 
-  /** Collects and commits the head; returns what follows it, or null while it is incomplete. */
-  #takeHead(chunk: Buffer | string, encoding: BufferEncoding): string | null {
-    let text = typeof chunk === "string" ? chunk : chunk.toString("latin1");
-    if (typeof chunk !== "string") encoding = "latin1";
-    for (;;) {
-      if (this.#head !== "") text = this.#head + text;
-      const end = text.indexOf(HEAD_END);
-      if (end < 0) {
-        this.#head = text;
-        return null;
-      }
-      this.#head = "";
-      let head = text.slice(0, end);
-      text = text.slice(end + 4);
-      // Node prepends its latin-1 head to a UTF-8 string chunk and writes both as UTF-8:
-      // on the wire a header char above 0x7F is then its UTF-8 bytes. Keep those bytes.
-      if (encoding !== "latin1" && encoding !== "binary" && /[^\x00-\x7f]/.test(head)) {
-        head = Buffer.from(head, "utf8").toString("latin1");
-      }
-      const parsed = parseHead(head);
-      // RFC 9110 §15.2: 1xx interim responses (writeContinue, writeEarlyHints) cannot go
-      // through CGI or FastCGI; the final head follows.
-      if (parsed.code >= 100 && parsed.code < 200) {
-        if (text === "") return null;
-        continue;
-      }
-      this.#headDone = true;
-      if (parsed.chunked) this.#dechunker = new Dechunker();
-      this.#commit(parsed.status, parsed.headers);
-      return text;
+    override _writev(
+      chunks: Array<{ chunk: Buffer | string; encoding: BufferEncoding }>,
+      callback: Callback,
+    ): void {
+      for (let i = 0; i < chunks.length; i++) this.#take(chunks[i].chunk, chunks[i].encoding);
+      this.#settle(callback);
     }
-  }
 
-  #commit(status: string, headers: Headers): void {
-    try {
-      this.#startResponse(status, headers);
-    } catch (error) {
-      // A status Node accepts and tsgi refuses (600-999, say): the core answers 500.
+    #take(chunk: Buffer | string, encoding: BufferEncoding): void {
+      if (this.#failure !== undefined || this.#finished) return;
+      let rest: Buffer | string | null = chunk;
+      if (!this.#headDone) {
+        rest = this.#takeHead(chunk, encoding);
+        if (rest === null || this.#failure !== undefined) return;
+      }
+      // What follows a head that came as bytes is a latin-1 string here (#takeHead).
+      const bytes =
+        typeof rest !== "string"
+          ? rest
+          : Buffer.from(rest, typeof chunk === "string" ? encoding : "latin1");
+      if (bytes.length === 0) return;
+      if (this.#dechunker !== null) this.#dechunker.push(bytes, this.#queue);
+      else this.#queue.push(bytes);
+    }
+
+    /** Collects and commits the head; returns what follows it, or null while it is incomplete. */
+    #takeHead(chunk: Buffer | string, encoding: BufferEncoding): string | null {
+      let text = typeof chunk === "string" ? chunk : chunk.toString("latin1");
+      if (typeof chunk !== "string") encoding = "latin1";
+      for (;;) {
+        if (this.#head !== "") text = this.#head + text;
+        const end = text.indexOf(HEAD_END);
+        if (end < 0) {
+          this.#head = text;
+          return null;
+        }
+        this.#head = "";
+        let head = text.slice(0, end);
+        text = text.slice(end + 4);
+        // Node prepends its latin-1 head to a UTF-8 string chunk and writes both as UTF-8:
+        // on the wire a header char above 0x7F is then its UTF-8 bytes. Keep those bytes.
+        if (encoding !== "latin1" && encoding !== "binary" && /[^\x00-\x7f]/.test(head)) {
+          head = Buffer.from(head, "utf8").toString("latin1");
+        }
+        const parsed = parseHead(head);
+        // RFC 9110 §15.2: 1xx interim responses (writeContinue, writeEarlyHints) cannot go
+        // through CGI or FastCGI; the final head follows.
+        if (parsed.code >= 100 && parsed.code < 200) {
+          if (text === "") return null;
+          continue;
+        }
+        this.#headDone = true;
+        if (parsed.chunked) this.#dechunker = new Dechunker();
+        this.#commit(parsed.status, parsed.headers);
+        return text;
+      }
+    }
+
+    #commit(status: string, headers: Headers): void {
+      try {
+        this.#startResponse(status, headers);
+      } catch (error) {
+        // A status Node accepts and tsgi refuses (600-999, say): the core answers 500.
+        this.#fail(error);
+      }
+    }
+
+    #settle(callback: Callback): void {
+      if (this.#queue.length === 0) {
+        callback();
+        return;
+      }
+      this.#held = callback;
+      this.#wake();
+    }
+
+    /**
+     * The body iterator's `next()`: the next chunk Node wrote, synchronously when one is there.
+     * Asking for it tells Node the previous ones were taken (the held write callback).
+     */
+    nextChunk(): Step | Promise<Step> {
+      const queue = this.#queue;
+      if (queue.length === 0 && this.#held !== null) {
+        const held = this.#held;
+        this.#held = null;
+        held(); // may write the next buffered chunks at once
+      }
+      if (queue.length > 0) return { done: false, value: queue.shift() as Buffer };
+      if (this.#failure !== undefined) throw this.#failure;
+      if (this.#complete()) return DONE;
+      return new Promise<Step>((resolve, reject) => {
+        this.#resolve = resolve;
+        this.#reject = reject;
+        this.#listen();
+      });
+    }
+
+    /**
+     * The whole body, when the listener already ended the response (res.end() before it
+     * returned: a hello world, a JSON answer): the core then sends a plain array synchronously,
+     * so the FastCGI front-end writes head, body and end in one syscall, not the end a tick
+     * later. Null when the response is still being written (the body is then pulled).
+     */
+    settled(): Buffer[] | null {
+      if (this.#failure !== undefined || !this.res?.writableEnded) return null;
+      // Nothing more can be written: taking the held writes early costs no backpressure.
+      while (this.#held !== null) {
+        const held = this.#held;
+        this.#held = null;
+        held(); // may hand over the rest of what Node buffered
+      }
+      if (this.#failure !== undefined || !this.#complete()) return null;
+      const chunks = this.#queue.slice();
+      this.#queue.length = 0;
+      return chunks;
+    }
+
+    /** Everything Node will write has been written: res.end() ran and nothing is buffered. */
+    #complete(): boolean {
+      if (this.#finished) return true;
+      const res = this.res;
+      return Boolean(res?.writableEnded) && this.writableLength === 0 && !this.writableCorked;
+    }
+
+    #wake(): void {
+      const resolve = this.#resolve;
+      const reject = this.#reject as (error: unknown) => void;
+      if (resolve === null) return;
+      this.#resolve = null;
+      this.#reject = null;
+      try {
+        resolve(this.nextChunk());
+      } catch (error) {
+        reject(error);
+      }
+    }
+
+    /** The body iterator was stopped early by the core (client gone, sink failed). */
+    stop(reason: unknown): void {
+      if (!this.#complete()) this.gone(reason);
+    }
+
+    /** `res` emitted `finish`. */
+    finished(): void {
+      this.#finished = true;
+      if (this.#listening) this.environ["tsgi.signal"].removeEventListener("abort", this);
+      this.#wake();
+    }
+
+    // A waiting body is the only time the client's leaving matters before the core notices on
+    // its own (a write to a gone client fails). tsgi.signal is made lazily: only ask for it then.
+    #listen(): void {
+      if (this.#listening) return;
+      this.#listening = true;
+      const signal = this.environ["tsgi.signal"];
+      if (signal.aborted) this.gone(signal.reason);
+      else signal.addEventListener("abort", this, { once: true });
+    }
+
+    /** EventListener for tsgi.signal's abort. */
+    handleEvent(event: Event): void {
+      this.gone((event.target as AbortSignal).reason);
+    }
+
+    /**
+     * The client left: as Node's server does when its connection closes, the request is
+     * destroyed (`aborted`, then `close`), and the response gets `close` without `finish`.
+     */
+    gone(reason: unknown): void {
+      if (this.#finished) return;
+      this.#fail(reason);
+    }
+
+    /** The handler threw or the response broke: the core answers 500, or aborts after the head. */
+    fail(error: unknown): void {
+      const res = this.res;
+      if (res?.writableEnded && this.#failure === undefined) {
+        // The response is complete already; natively this throw would crash the process.
+        this.environ["tsgi.errors"].write(
+          `tsgi: error in application after its response: ${describe(error)}\n`,
+        );
+        return;
+      }
       this.#fail(error);
     }
-  }
 
-  #settle(callback: Callback): void {
-    if (this.#queue.length === 0) {
-      callback();
-      return;
-    }
-    this.#held = callback;
-    this.#wake();
-  }
-
-  /**
-   * The body iterator's `next()`: the next chunk Node wrote, synchronously when one is there.
-   * Asking for it tells Node the previous ones were taken (the held write callback).
-   */
-  nextChunk(): Step | Promise<Step> {
-    const queue = this.#queue;
-    if (queue.length === 0 && this.#held !== null) {
+    #fail(error: unknown): void {
+      if (this.#failure === undefined)
+        this.#failure = error ?? new Error("the response was destroyed");
+      this._hadError = true;
+      const req = this.req;
+      if (req !== null && !req.destroyed) req.destroy(aborted(error));
+      if (!this.destroyed) this.destroy();
       const held = this.#held;
       this.#held = null;
-      held(); // may write the next buffered chunks at once
+      this.#queue.length = 0;
+      held?.();
+      this.#wake();
     }
-    if (queue.length > 0) return { done: false, value: queue.shift() as Buffer };
-    if (this.#failure !== undefined) throw this.#failure;
-    if (this.#complete()) return DONE;
-    return new Promise<Step>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-      this.#listen();
-    });
-  }
 
-  /** Everything Node will write has been written: res.end() ran and nothing is buffered. */
-  #complete(): boolean {
-    if (this.#finished) return true;
-    const res = this.res;
-    return Boolean(res?.writableEnded) && this.writableLength === 0 && !this.writableCorked;
-  }
-
-  #wake(): void {
-    const resolve = this.#resolve;
-    const reject = this.#reject as (error: unknown) => void;
-    if (resolve === null) return;
-    this.#resolve = null;
-    this.#reject = null;
-    try {
-      resolve(this.nextChunk());
-    } catch (error) {
-      reject(error);
+    override _destroy(error: Error | null, callback: Callback): void {
+      // res.destroy() from the app, or the client gone. No error is passed on: nobody but the
+      // app listens on this socket, and an unheard 'error' would take the process down.
+      if (!this.#complete() && this.#failure === undefined) {
+        this.#fail(error ?? new Error("the application destroyed the response before it ended"));
+      }
+      callback(null);
     }
-  }
 
-  /** The body iterator was stopped early by the core (client gone, sink failed). */
-  stop(reason: unknown): void {
-    if (!this.#complete()) this.gone(reason);
-  }
+    override _read(): void {}
 
-  /** `res` emitted `finish`. */
-  finished(): void {
-    this.#finished = true;
-    this.#wake();
-  }
-
-  // A waiting body is the only time the client's leaving matters before the core notices on
-  // its own (a write to a gone client fails). tsgi.signal is made lazily: only ask for it then.
-  #listen(): void {
-    if (this.#listening) return;
-    this.#listening = true;
-    const signal = this.environ["tsgi.signal"];
-    if (signal.aborted) this.gone(signal.reason);
-    else signal.addEventListener("abort", this, { once: true });
-  }
-
-  /** EventListener for tsgi.signal's abort. */
-  handleEvent(event: Event): void {
-    this.gone((event.target as AbortSignal).reason);
-  }
-
-  /**
-   * The client left: as Node's server does when its connection closes, the request is
-   * destroyed (`aborted`, then `close`), and the response gets `close` without `finish`.
-   */
-  gone(reason: unknown): void {
-    if (this.#finished) return;
-    this.#fail(reason);
-  }
-
-  /** The handler threw or the response broke: the core answers 500, or aborts after the head. */
-  fail(error: unknown): void {
-    const res = this.res;
-    if (res?.writableEnded && this.#failure === undefined) {
-      // The response is complete already; natively this throw would crash the process.
-      this.environ["tsgi.errors"].write(
-        `tsgi: error in application after its response: ${describe(error)}\n`,
-      );
-      return;
+    // net.Socket's API, as far as frameworks call it.
+    setTimeout(_ms: number, callback?: () => void): this {
+      if (callback) this.once("timeout", callback);
+      return this;
     }
-    this.#fail(error);
-  }
-
-  #fail(error: unknown): void {
-    if (this.#failure === undefined)
-      this.#failure = error ?? new Error("the response was destroyed");
-    this._hadError = true;
-    const req = this.req;
-    if (req !== null && !req.destroyed) req.destroy(aborted(error));
-    if (!this.destroyed) this.destroy();
-    const held = this.#held;
-    this.#held = null;
-    this.#queue.length = 0;
-    held?.();
-    this.#wake();
-  }
-
-  override _destroy(error: Error | null, callback: Callback): void {
-    // res.destroy() from the app, or the client gone. No error is passed on: nobody but the
-    // app listens on this socket, and an unheard 'error' would take the process down.
-    if (!this.#complete() && this.#failure === undefined) {
-      this.#fail(error ?? new Error("the application destroyed the response before it ended"));
+    setNoDelay(): this {
+      return this;
     }
-    callback(null);
-  }
-
-  override _read(): void {}
-
-  // net.Socket's API, as far as frameworks call it.
-  setTimeout(_ms: number, callback?: () => void): this {
-    if (callback) this.once("timeout", callback);
-    return this;
-  }
-  setNoDelay(): this {
-    return this;
-  }
-  setKeepAlive(): this {
-    return this;
-  }
-  ref(): this {
-    return this;
-  }
-  unref(): this {
-    return this;
-  }
-  address(): { address: string; port: number; family: string } | Record<string, never> {
-    if (this.localAddress === undefined) return {};
-    const family = this.localAddress.includes(":") ? "IPv6" : "IPv4";
-    return { address: this.localAddress, port: this.localPort ?? 0, family };
-  }
+    setKeepAlive(): this {
+      return this;
+    }
+    ref(): this {
+      return this;
+    }
+    unref(): this {
+      return this;
+    }
+    address(): { address: string; port: number; family: string } | Record<string, never> {
+      if (this.localAddress === undefined) return {};
+      const family = this.localAddress.includes(":") ? "IPv6" : "IPv4";
+      return { address: this.localAddress, port: this.localPort ?? 0, family };
+    }
+  };
 }
 
 /** The error Node gives a request whose client left (abortIncoming: ECONNRESET "aborted"). */

@@ -1,7 +1,8 @@
-import { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Application, Body, Environ, StartResponse } from "../core/types.js";
-import { NodeSocket } from "./node-socket.js";
+import { nodeHttp } from "./builtins.js";
+import { createSocket, isNodeSocket, type NodeSocket } from "./node-socket.js";
 import { requestHeaders, requestLine } from "./request-line.js";
 
 /** A Node request listener: Express 4/5 and Connect apps, Koa's `app.callback()`, ... */
@@ -87,7 +88,7 @@ export function fromNode(handler: NodeHandler, options: FromNodeOptions = {}): A
 export function environOf(message: IncomingMessage | ServerResponse): Environ | undefined {
   const socket =
     (message as { socket?: unknown }).socket ?? (message as ServerResponse).req?.socket;
-  return socket instanceof NodeSocket ? socket.environ : undefined;
+  return isNodeSocket(socket) ? socket.environ : undefined;
 }
 
 function resolveTarget(handler: NodeHandler): Target {
@@ -132,9 +133,9 @@ function serveNode(
   startResponse: StartResponse,
   highWaterMark: number | undefined,
 ): Body | Promise<Body> {
-  const socket = new NodeSocket(environ, startResponse, highWaterMark);
+  const socket = createSocket(environ, startResponse, highWaterMark);
   const req = createRequest(socket, environ);
-  const res = new ServerResponse(req);
+  const res = new (nodeHttp().ServerResponse)(req);
   // Node must not chunk-frame (the web server frames) nor date the response: with
   // Transfer-Encoding removed it sets Content-Length exactly where it would natively.
   res.sendDate = false;
@@ -145,7 +146,6 @@ function serveNode(
   socket.res = res;
   res.on("finish", onResponseFinish);
   socket.on("drain", onSocketDrain);
-  const body = new ResponseBody(socket);
   const input = environ["tsgi.input"];
   switch (bodyKind(environ)) {
     case "none":
@@ -155,11 +155,11 @@ function serveNode(
         req.complete = true;
         req.push(null);
       }
-      return body;
+      return socket.settled() ?? new ResponseBody(socket);
     case "present":
       socket.streamBody(null, input[Symbol.asyncIterator]());
       run(listener, req, res, socket);
-      return body;
+      return socket.settled() ?? new ResponseBody(socket);
     default: {
       // No CONTENT_LENGTH and no Transfer-Encoding: a body ends the input (FastCGI STDIN).
       const it = input[Symbol.asyncIterator]();
@@ -174,21 +174,18 @@ function serveNode(
           socket.streamBody(step.value, it);
         }
         run(listener, req, res, socket);
-        return body;
+        return socket.settled() ?? new ResponseBody(socket);
       });
     }
   }
 }
 
 function createRequest(socket: NodeSocket, environ: Environ): IncomingMessage {
-  const req = new IncomingMessage(socket as unknown as Socket);
+  const req = new (nodeHttp().IncomingMessage)(socket as unknown as Socket);
   const { target, mount } = requestLine(environ);
   req.method = environ.REQUEST_METHOD;
   req.url = target;
-  const version = /^HTTP\/(\d)(?:\.(\d))?$/.exec(environ.SERVER_PROTOCOL);
-  req.httpVersionMajor = version ? Number(version[1]) : 1;
-  req.httpVersionMinor = version ? Number(version[2] ?? 0) : 1;
-  req.httpVersion = `${req.httpVersionMajor}.${req.httpVersionMinor}`;
+  setVersion(req, environ.SERVER_PROTOCOL);
   const raw: string[] = [];
   for (const [name, value] of requestHeaders(environ)) raw.push(name, value);
   setRawHeaders(req, raw);
@@ -200,6 +197,23 @@ function createRequest(socket: NodeSocket, environ: Environ): IncomingMessage {
     own.originalUrl = mount + target;
   }
   return req;
+}
+
+/**
+ * `req.httpVersion` from SERVER_PROTOCOL. HTTP/1.0 stays 1.0 (Node then frames and keeps alive
+ * as for a 1.0 client); HTTP/2 and HTTP/3 reach a Node server behind a proxy as HTTP/1.1, and
+ * ServerResponse would treat a "2.0" as 1.0 (no Content-Length of its own): they are 1.1 here.
+ */
+function setVersion(req: IncomingMessage, protocol: string): void {
+  if (protocol === "HTTP/1.0") {
+    req.httpVersionMajor = 1;
+    req.httpVersionMinor = 0;
+    req.httpVersion = "1.0";
+  } else {
+    req.httpVersionMajor = 1;
+    req.httpVersionMinor = 1;
+    req.httpVersion = "1.1";
+  }
 }
 
 let headersCount: symbol | undefined;
@@ -283,7 +297,7 @@ const DONE = Promise.resolve({ done: true, value: undefined } as const);
 // the socket detached, and 'close' follows on the next tick.
 function onResponseFinish(this: ServerResponse): void {
   const socket = this.socket as unknown as NodeSocket | null;
-  if (!(socket instanceof NodeSocket)) return;
+  if (!isNodeSocket(socket)) return;
   socket.finished();
   const req = socket.req as IncomingMessage & {
     _consuming?: boolean;

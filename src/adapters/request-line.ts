@@ -29,6 +29,17 @@ export function requestLine(environ: Environ): RequestLine {
     const question = uri.indexOf("?");
     const path = question < 0 ? uri : uri.slice(0, question);
     const query = question < 0 ? "" : uri.slice(question);
+    // The common case, a path with no escapes that is SCRIPT_NAME + PATH_INFO as it stands:
+    // the checks below would accept it, at the cost of a decode and two normalisations.
+    if (
+      path.length === scriptName.length + pathInfo.length &&
+      (pathInfo === "" || pathInfo.charCodeAt(0) === 0x2f) &&
+      !path.includes("%") &&
+      path.startsWith(scriptName) &&
+      path.endsWith(pathInfo)
+    ) {
+      return { target: (pathInfo || "/") + query, mount: scriptName };
+    }
     const end = rawPrefixLength(path, scriptName);
     if (end >= 0) {
       const rest = path.slice(end);

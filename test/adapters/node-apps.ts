@@ -5,6 +5,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { bodyParser } from "@koa/bodyparser";
 import connect from "connect";
 import type express from "express";
@@ -52,6 +53,12 @@ export function expressApp(make: typeof express) {
   app.get("/big", (_req, res) => {
     res.write(BIG);
     res.end(BIG);
+  });
+  app.get("/file", (_req, res, next) => {
+    res.sendFile(fileURLToPath(import.meta.url), (error) => error && next(error));
+  });
+  app.get("/download", (_req, res) => {
+    res.download(fileURLToPath(import.meta.url), "apps.ts");
   });
   app.get("/who", (req, res) => {
     res.json({ ip: req.ip, protocol: req.protocol, secure: req.secure, host: req.hostname });
@@ -145,6 +152,17 @@ export const plainListener: RequestListener = (req, res) => {
   if (req.url === "/head") {
     res.writeHead(200, "Fine", { "X-A": "1", "Set-Cookie": ["x=1", "y=2"] });
     res.end("plain");
+  } else if (req.url === "/latin1-string") {
+    // Node writes head and a string body together as UTF-8: é goes out as two bytes.
+    res.setHeader("X-Name", "caf\u00e9");
+    res.end("caf\u00e9 body");
+  } else if (req.url === "/latin1-buffer") {
+    res.setHeader("X-Name", "caf\u00e9");
+    res.end(Buffer.from("buffer body"));
+  } else if (req.url === "/base64") {
+    res.setHeader("Content-Type", "text/plain");
+    res.write("aGVsbG8g", "base64");
+    res.end("d29ybGQ=", "base64");
   } else {
     res.statusCode = 404;
     res.end(`no ${req.method} ${req.url}`);

@@ -1,5 +1,8 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { IncomingMessage, type RequestListener, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import express from "express";
 import Koa from "koa";
 import { describe, expect, it } from "vitest";
@@ -78,6 +81,26 @@ describe("fromNode: the request", () => {
     expect(seen.headers).not.toHaveProperty("proxy");
   });
 
+  it.each([
+    ["HTTP/1.0", "1.0", undefined],
+    ["HTTP/1.1", "1.1", "2"],
+    // Behind a proxy a Node server sees 1.1; as "2.0" ServerResponse would act as for 1.0.
+    ["HTTP/2.0", "1.1", "2"],
+  ])(
+    "SERVER_PROTOCOL %s is httpVersion %s (Content-Length %s)",
+    async (protocol, version, length) => {
+      let seen = "";
+      const app = fromNode((req, res) => {
+        seen = req.httpVersion;
+        res.end("ok");
+      });
+      const res = await runRaw(app, { url: "/", environ: { SERVER_PROTOCOL: protocol } });
+      expect(seen).toBe(version);
+      expect(res.headers.find(([name]) => name === "Content-Length")?.[1]).toBe(length);
+      expect(res.body.toString()).toBe("ok");
+    },
+  );
+
   it("presents a body without CONTENT_LENGTH as chunked, and none for a GET", async () => {
     const heads: unknown[] = [];
     const app = fromNode((req, res) => {
@@ -143,8 +166,46 @@ describe("fromNode: the request", () => {
     expect(states[2]).toEqual(["end", true]);
   });
 
-  it("makes SCRIPT_NAME Express's mount (req.baseUrl, req.originalUrl)", async () => {
-    const app = fromNode(expressApp(express));
+  it("destroys the request (aborted, error ECONNRESET, close) when the upload is cut off", async () => {
+    const events: string[] = [];
+    const controller = new AbortController();
+    const app = fromNode((req, res) => {
+      req.on("aborted", () => events.push("aborted"));
+      req.on("error", (error: Error & { code?: string }) => events.push(`error ${error.code}`));
+      req.on("close", () => events.push("close"));
+      res.on("close", () => events.push("res close"));
+      req.resume();
+    });
+    async function* source() {
+      yield Buffer.from("part of it");
+      await tick();
+      controller.abort(new ClientGoneError());
+      throw new ClientGoneError();
+    }
+    const { testEnviron } = await import("../helpers/environ.js");
+    const { runApp } = await import("../../src/core/run.js");
+    const environ = testEnviron(
+      { REQUEST_METHOD: "POST", PATH_INFO: "/", CONTENT_LENGTH: "100" },
+      { source: source(), signal: controller.signal },
+    );
+    const outcome = await runApp(app, environ, {
+      commit() {},
+      write() {},
+      end() {},
+      abort() {},
+    });
+    for (let i = 0; i < 5; i++) await tick();
+    expect(outcome.kind).toBe("gone");
+    expect(events).toEqual(
+      expect.arrayContaining(["aborted", "error ECONNRESET", "close", "res close"]),
+    );
+  });
+
+  it.each([
+    ["Express 5", express],
+    ["Express 4", express4],
+  ])("%s: SCRIPT_NAME is the mount (req.baseUrl, req.originalUrl)", async (_name, make) => {
+    const app = fromNode(expressApp(make));
     const res = await runRaw(app, {
       url: "/shop/raw/a%2Fb?x=1",
       environ: { SCRIPT_NAME: "/shop", PATH_INFO: "/raw/a/b", REQUEST_URI: "/shop/raw/a%2Fb?x=1" },
@@ -467,4 +528,18 @@ describe("fromNode: the prototype trap (light-my-request#333)", () => {
     );
     expect(after).toEqual(before);
   });
+});
+
+describe("fromNode: loading", () => {
+  // An app under CGI that imports anything from "tsgi" must not pay for node:http (~3 ms).
+  it.each(["dist/index.js", "dist/index.cjs"])(
+    "importing %s loads neither node:http nor node:stream",
+    (file) => {
+      const path = fileURLToPath(new URL(`../../${file}`, import.meta.url));
+      if (!existsSync(path)) throw new Error(`${file} is missing: run \`npm run build\` first`);
+      const script = `import(${JSON.stringify(path)}).then((m) => { if (!m.fromNode) throw new Error("no fromNode"); console.log(process.moduleLoadList.filter((n) => /^NativeModule (http|_http_server|stream)$/.test(n)).join()); })`;
+      const out = execFileSync(process.execPath, ["-e", script], { encoding: "utf8" });
+      expect(out.trim()).toBe("");
+    },
+  );
 });

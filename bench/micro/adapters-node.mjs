@@ -1,0 +1,170 @@
+// fromNode's cost per request, in-process and without any I/O: an Express hello world (and a
+// bare `res.end("hello")` listener) through fromNode + the core's runApp, against the same
+// listener on node:http, whose server is fed the bytes of a keep-alive `GET /` over an
+// in-memory Duplex (Node's own parser and serialiser, no kernel). Both sides skip the transport
+// (FastCGI records, TCP), so the difference is what fromNode adds or saves over node:http.
+//
+//   npm run build && node bench/micro/adapters-node.mjs [--seconds 2] [--rounds 5]
+//
+// Prints per case the median µs of CPU (process.cpuUsage) per request over the rounds.
+
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import { Duplex } from "node:stream";
+import { parseArgs } from "node:util";
+import { buildEnviron, fromNode, runApp } from "../../dist/index.js";
+
+const require = createRequire(import.meta.url);
+const express = require("express");
+
+const { values: opts } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "2" },
+    rounds: { type: "string", default: "5" },
+  },
+});
+
+function expressHello() {
+  const app = express();
+  app.get("/", (_req, res) => res.send("hello"));
+  return app;
+}
+
+const bare = (_req, res) => {
+  res.setHeader("Content-Type", "text/plain");
+  res.end("hello");
+};
+
+// What nginx sends for `GET /` through its stock fastcgi_params (bench/micro/fastcgi-path.mjs).
+const PARAMS = [
+  ["QUERY_STRING", ""],
+  ["REQUEST_METHOD", "GET"],
+  ["CONTENT_TYPE", ""],
+  ["CONTENT_LENGTH", ""],
+  ["SCRIPT_NAME", ""],
+  ["REQUEST_URI", "/"],
+  ["DOCUMENT_URI", "/"],
+  ["DOCUMENT_ROOT", "/usr/share/nginx/html"],
+  ["SERVER_PROTOCOL", "HTTP/1.1"],
+  ["REQUEST_SCHEME", "http"],
+  ["GATEWAY_INTERFACE", "CGI/1.1"],
+  ["SERVER_SOFTWARE", "nginx/1.22.1"],
+  ["REMOTE_ADDR", "127.0.0.1"],
+  ["REMOTE_PORT", "51234"],
+  ["SERVER_ADDR", "127.0.0.1"],
+  ["SERVER_PORT", "8080"],
+  ["SERVER_NAME", "localhost"],
+  ["PATH_INFO", "/"],
+  ["HTTP_HOST", "127.0.0.1"],
+];
+
+const errors = { write() {}, flush() {} };
+const signal = new AbortController().signal;
+let bytes = 0;
+const sink = {
+  commit() {},
+  write(chunk) {
+    bytes += chunk.length;
+  },
+  end() {},
+  abort() {},
+};
+
+/** One request through fromNode and runApp, as the FastCGI front-end makes it. */
+function viaTsgi(app) {
+  const environ = buildEnviron(Object.fromEntries(PARAMS), {
+    source: null,
+    bodyWithoutLength: "until-end",
+    errors,
+    signal,
+    multithread: false,
+    multiprocess: true,
+    runOnce: false,
+  });
+  return runApp(app, environ, sink);
+}
+
+/** A node:http server fed a keep-alive `GET /` at a time over an in-memory socket. */
+function nativeDriver(listener) {
+  const server = createServer(listener);
+  let done = null;
+  const socket = new Duplex({
+    read() {},
+    write(chunk, _encoding, callback) {
+      bytes += chunk.length;
+      // Each response is one write here (head and body corked together by res.end).
+      if (done) {
+        const resolve = done;
+        done = null;
+        callback();
+        resolve();
+        return;
+      }
+      callback();
+    },
+  });
+  socket.remoteAddress = "127.0.0.1";
+  socket.setTimeout = () => socket;
+  socket.setNoDelay = () => socket;
+  socket.setKeepAlive = () => socket;
+  server.emit("connection", socket);
+  const request = Buffer.from(
+    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n",
+  );
+  return () =>
+    new Promise((resolve) => {
+      done = resolve;
+      socket.push(request);
+    });
+}
+
+async function measure(run, seconds) {
+  const deadline = performance.now() + seconds * 1000;
+  let count = 0;
+  const start = process.cpuUsage();
+  while (performance.now() < deadline) {
+    // One request per macrotask, as each arrives in its own I/O callback in a server: Node's
+    // nextTick queue (finish, close, end) runs between them, not after a long microtask run.
+    for (let i = 0; i < 200; i++) {
+      await run();
+      await new Promise(setImmediate);
+    }
+    count += 200;
+  }
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / count;
+}
+
+const cases = [
+  ["express hello: node:http (in-memory socket)", nativeDriver(expressHello())],
+  [
+    "express hello: fromNode + runApp",
+    (
+      (app) => () =>
+        viaTsgi(app)
+    )(fromNode(expressHello())),
+  ],
+  ["bare listener: node:http (in-memory socket)", nativeDriver(bare)],
+  [
+    "bare listener: fromNode + runApp",
+    (
+      (app) => () =>
+        viaTsgi(app)
+    )(fromNode(bare)),
+  ],
+];
+
+const seconds = Number(opts.seconds);
+const results = new Map(cases.map(([name]) => [name, []]));
+for (const [, run] of cases) await measure(run, 0.5); // warm up
+for (let round = 0; round < Number(opts.rounds); round++) {
+  for (const [name, run] of cases) results.get(name).push(await measure(run, seconds));
+}
+for (const [name, values] of results) {
+  values.sort((a, b) => a - b);
+  const median = values[Math.floor(values.length / 2)];
+  console.log(
+    `${name.padEnd(46)} ${median.toFixed(2)} µs CPU/req  (${values.map((v) => v.toFixed(2)).join(" ")})`,
+  );
+}
+if (bytes === 0) throw new Error("nothing was written");
