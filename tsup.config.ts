@@ -19,6 +19,9 @@ export default defineConfig([
       fastcgi: "src/fastcgi.ts",
       http: "src/http.ts",
       testing: "src/testing.ts",
+      // What runCgiModule loads for an Express/Koa/Fastify/fetch app, and only for one: the
+      // adapters alone, not the whole of "tsgi" (src/cgi.ts, bench/cgi-startup.mjs).
+      adapt: "src/adapt.ts",
       "cli/main": "src/cli/main.ts",
     },
     splitting: true,

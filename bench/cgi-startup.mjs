@@ -18,7 +18,7 @@ const CGI_ENV = {
   GATEWAY_INTERFACE: "CGI/1.1",
   REQUEST_METHOD: "GET",
   SCRIPT_NAME: "/cgi-bin/hello",
-  PATH_INFO: "",
+  PATH_INFO: "/",
   QUERY_STRING: "",
   SERVER_NAME: "localhost",
   SERVER_PORT: "80",
@@ -64,6 +64,21 @@ function rows(goBinary) {
       args: [join(ROOT, "cgi-bin", "app")],
       env: { TSGI_APP: join(ROOT, "examples", "hello.mjs") },
     },
+    // Issue 8 §2: an Express hello world costs its own require plus at most 10 ms more.
+    {
+      name: "node -e require('express')",
+      cmd: process.execPath,
+      args: ["-e", "require('express')"],
+      baseline: true,
+      expressFloor: true,
+    },
+    {
+      name: "tsgi cgi-bin/app, TSGI_APP=Express hello",
+      cmd: process.execPath,
+      args: [join(ROOT, "cgi-bin", "app")],
+      env: { TSGI_APP: join(PEERS, "hello-express.cjs") },
+      express: true,
+    },
     {
       name: "tsgi CJS entry + ESM app (import())",
       cmd: process.execPath,
@@ -101,6 +116,7 @@ function once(row) {
   const start = performance.now();
   const run = spawnSync(row.cmd, row.args, {
     env: { ...CGI_ENV, ...row.env },
+    cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const ms = performance.now() - start;
@@ -142,6 +158,11 @@ try {
   const tsgi = median(times.get(table.find((row) => row.tsgi)));
   console.log(
     `tsgi (node cgi-bin/hello) / node -e 0 = ${(tsgi / floor).toFixed(3)} (goal <= 1.15)`,
+  );
+  const expressMs = median(times.get(table.find((row) => row.express)));
+  const expressFloor = median(times.get(table.find((row) => row.expressFloor)));
+  console.log(
+    `Express under CGI - node -e "require('express')" = ${(expressMs - expressFloor).toFixed(1)} ms (goal <= 10)`,
   );
   const viaEnv = median(times.get(table.find((row) => row.viaEnv)));
   const envFloor = median(times.get(table.find((row) => row.envFloor)));

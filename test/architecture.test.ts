@@ -167,6 +167,96 @@ describe("import direction", () => {
   });
 });
 
+/**
+ * The module specifiers a file loads when it is itself loaded: static imports and re-exports
+ * that survive compilation (not `import type`, not an import of types only); no import().
+ */
+function runtimeImportsOf(text: string): string[] {
+  const file = ts.createSourceFile("x.ts", text, ts.ScriptTarget.Latest);
+  const found: string[] = [];
+  for (const statement of file.statements) {
+    if (ts.isImportDeclaration(statement)) {
+      const clause = statement.importClause;
+      const bindings = clause?.namedBindings;
+      const typesOnly =
+        clause?.isTypeOnly ||
+        (clause !== undefined &&
+          !clause.name &&
+          bindings !== undefined &&
+          ts.isNamedImports(bindings) &&
+          bindings.elements.length > 0 &&
+          bindings.elements.every((element) => element.isTypeOnly));
+      if (!typesOnly) found.push((statement.moduleSpecifier as ts.StringLiteral).text);
+    } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier) {
+      const clause = statement.exportClause;
+      const typesOnly =
+        statement.isTypeOnly ||
+        (clause !== undefined &&
+          ts.isNamedExports(clause) &&
+          clause.elements.length > 0 &&
+          clause.elements.every((element) => element.isTypeOnly));
+      if (!typesOnly) found.push((statement.moduleSpecifier as ts.StringLiteral).text);
+    }
+  }
+  return found;
+}
+
+/** Every file `entry` loads at start-up (before any import() runs), and every package. */
+function startupGraph(entry: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (path: string) => {
+    if (files.has(path)) return;
+    files.add(path);
+    for (const specifier of runtimeImportsOf(readFileSync(join(SRC, path), "utf8"))) {
+      const target = resolve(path, specifier);
+      if (target.kind === "src") visit(target.path);
+      else if (target.kind === "package") packages.add(target.name);
+    }
+  };
+  visit(entry);
+  return { files, packages };
+}
+
+// Issue 8 §2: APP may be an Express, Koa, Fastify or Hono app, and the loader wraps it in an
+// adapter. The rule chosen: the front-ends never import an adapter, not even with import()
+// (the arrow rule above); the free layer binds them into the loader (src/adapt.ts), and imports
+// each adapter with import() only. So what a CGI process loads before it reads the app is
+// still only core, protocol and frontends/cgi: a tsgi app's start-up pays for no adapter and
+// no package (bench/cgi-startup.mjs measures it), and the fast path of the bin stays free of
+// commander.
+describe("what a CGI process loads before the app", () => {
+  test.each([["cgi.ts"], ["cli/commands/cgi.ts"], ["cli/commands/run.ts"]])(
+    "%s loads no adapter and no package at start-up",
+    (entry) => {
+      const { files, packages } = startupGraph(entry);
+      expect(files.size).toBeGreaterThan(3);
+      expect([...files].filter((file) => file.startsWith("adapters/"))).toEqual([]);
+      expect([...packages]).toEqual([]);
+    },
+  );
+
+  test("the adapters are reached from the entry through import() only", () => {
+    const adapt = readFileSync(join(SRC, "adapt.ts"), "utf8");
+    expect(specifiersOf(adapt).filter((s) => s.startsWith("./adapters/"))).not.toEqual([]);
+    expect(runtimeImportsOf(adapt).filter((s) => s.startsWith("./adapters/"))).toEqual([]);
+  });
+
+  test("the start-up reader skips types and import(), and keeps the rest", () => {
+    const text = [
+      'import { a } from "./a.js";',
+      'import type { B } from "./b.js";',
+      'import { type C } from "./c.js";',
+      'import { type D, e } from "./d.js";',
+      'export { f } from "./f.js";',
+      'export type { G } from "./g.js";',
+      'import "./h.js";',
+      'const i = await import("./i.js");',
+    ].join("\n");
+    expect(runtimeImportsOf(text)).toEqual(["./a.js", "./d.js", "./f.js", "./h.js"]);
+  });
+});
+
 describe("the checker", () => {
   test("finds static, type-only, re-export, side-effect and dynamic imports", () => {
     const text = [
@@ -212,6 +302,11 @@ describe("the checker", () => {
       "frontends/fastcgi must not import frontends/http",
     ],
     ["frontends/http.ts", "../middleware/x.js", "frontends/http must not import middleware"],
+    [
+      "frontends/cgi/load-app.ts",
+      "../../adapters/node.js",
+      "frontends/cgi must not import adapters",
+    ],
     ["frontends/http.ts", "../cli/main.js", "frontends/http must not import cli"],
     ["middleware/x.ts", "../protocol/cgi.js", "middleware must not import protocol"],
     ["middleware/x.ts", "../frontends/http.js", "middleware must not import frontends"],

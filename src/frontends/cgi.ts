@@ -6,8 +6,8 @@ import type { ByteSource } from "../core/input.js";
 import { runApp } from "../core/run.js";
 import type { Application, Environ, ErrorStream } from "../core/types.js";
 import { readRawEnvironment, scrubRequestHeaders } from "./cgi/environment.js";
-import { importAppSpec, resolveApp } from "./cgi/load-app.js";
-import { fdErrors, fdOutput, type Output, streamOutput } from "./cgi/output.js";
+import { type Adapt, type AppKind, importAppSpec, resolveApp } from "./cgi/load-app.js";
+import { fdErrors, fdOutput, type Output, streamOutput, takeStdout } from "./cgi/output.js";
 import { CgiSink } from "./cgi/sink.js";
 
 /** Where a CGI run reads and writes; every field defaults to the real process. */
@@ -34,6 +34,10 @@ export interface CgiOptions {
 export interface CgiModuleOptions extends CgiOptions {
   /** Which export of the loaded module is the app; default: `default`, else `app`. */
   exportName?: string;
+  /** What a bare function export is (`--adapter`); default: detected, see cgi/app-kind.ts. */
+  adapter?: AppKind;
+  /** Wraps an Express, Koa, Fastify, http.Server or fetch export (tsgi/cgi passes the adapters). */
+  adapt?: Adapt;
 }
 
 /** Exit codes: 0 a complete response, 1 a broken one (or the client left), 2 not under CGI. */
@@ -69,8 +73,8 @@ export function runCgiModule(
 ): Promise<number> {
   const load =
     typeof target === "string"
-      ? () => importAppSpec(target)
-      : async () => resolveApp(await target(), options.exportName, "the app module");
+      ? () => importAppSpec(target, undefined, options)
+      : async () => resolveApp(await target(), options.exportName, "the app module", options);
   return serveCgi(load, options);
 }
 
@@ -175,13 +179,17 @@ function resolveIo(options: CgiOptions): Io {
   return {
     env: options.env ?? readRawEnvironment(),
     stdin: options.stdin === undefined ? lazyStdin() : options.stdin,
-    stdout: stdout
-      ? (onGone) => streamOutput(stdout, onGone)
-      : (onGone) => fdOutput(1, onGone, () => process.stdout),
+    stdout: stdout ? (onGone) => streamOutput(stdout, onGone) : fdResponse(),
     errors: stderr
       ? { write: (text) => void stderr.write(text), flush: () => {} }
       : fdErrors(2, () => process.stderr),
   };
+}
+
+/** fd 1 is the response; what the app prints goes to stderr from now on (cgi/output.ts). */
+function fdResponse(): (onGone: (error: Error) => void) => Output {
+  const realStdout = takeStdout();
+  return (onGone) => fdOutput(1, onGone, realStdout);
 }
 
 // Touching process.stdin costs start-up time and keeps the process alive: only on first read.

@@ -1,5 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
+import type { AppKind } from "../../frontends/cgi/app-kind.js";
 import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
+import { adapterOption } from "../adapter-option.js";
 import { parseDuration } from "../duration.js";
 import { addOpsFlags } from "../ops-flags.js";
 import { type OpsFlags, opsServerOptions } from "../ops-options.js";
@@ -18,6 +20,7 @@ export interface FcgiFlags extends WorkerFlags, OpsFlags {
   paramsTimeout?: number;
   shutdownTimeout?: number;
   gracefulTimeout?: number;
+  adapter?: AppKind;
 }
 
 /** `tsgi fcgi APP`: a FastCGI responder on --listen ADDR, or on the listening socket on fd 0. */
@@ -114,6 +117,7 @@ export function register(program: Command): void {
       "--shutdown-timeout <DURATION>",
       "on SIGTERM/SIGINT, let requests in flight finish this long; a second signal aborts them (default 30s); alias of --graceful-timeout",
       parseDuration,
-    );
+    )
+    .addOption(adapterOption(program));
   addOpsFlags(addWorkerOptions(command)).action(fcgiCommand);
 }

@@ -1,8 +1,12 @@
 import { readFileSync } from "node:fs";
+import type { Writable } from "node:stream";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { Application } from "../../core/types.js";
+import type { AppKind } from "../../frontends/cgi/app-kind.js";
+import { takeStdout } from "../../frontends/cgi/output.js";
 import { validator } from "../../middleware/validator.js";
 import { type InjectRequest, type InjectResult, inject } from "../../testing/inject.js";
+import { adapterOption } from "../adapter-option.js";
 import { loadApp } from "../load-app.js";
 
 interface RequestFlags {
@@ -12,6 +16,7 @@ interface RequestFlags {
   dataBinary?: string;
   include?: boolean;
   validate?: boolean;
+  adapter?: AppKind;
 }
 
 /**
@@ -23,12 +28,15 @@ export async function requestCommand(
   url: string,
   flags: RequestFlags,
 ): Promise<void> {
-  let app: Application = await loadApp(spec);
+  // stdout is the response, as under CGI: what the app prints (console.log, a request
+  // logger) goes to stderr with the rest of its log.
+  const stdout = takeStdout();
+  let app: Application = await loadApp(spec, undefined, flags.adapter);
   if (flags.validate) app = validator(app);
   const res = await inject(app, buildRequest(url, flags));
   process.stderr.write(res.errors);
-  if (flags.include) await output(Buffer.from(head(res), "latin1"));
-  await output(res.body);
+  if (flags.include) await output(stdout(), Buffer.from(head(res), "latin1"));
+  await output(stdout(), res.body);
   const failed = res.outcome.kind === "broken" || res.outcome.kind === "gone";
   process.exitCode = failed || res.statusCode < 200 || res.statusCode >= 400 ? 1 : 0;
 }
@@ -76,10 +84,10 @@ function head(res: InjectResult): string {
   return `${lines.join("\r\n")}\r\n\r\n`;
 }
 
-function output(bytes: Uint8Array): Promise<void> {
+function output(stdout: Writable, bytes: Uint8Array): Promise<void> {
   if (bytes.length === 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    process.stdout.write(bytes, (error) => (error ? reject(error) : resolve()));
+    stdout.write(bytes, (error) => (error ? reject(error) : resolve()));
   });
 }
 
@@ -113,5 +121,6 @@ export function register(program: Command): void {
     .option("--data-binary <data>", "request body as is, or @file read raw; sets POST")
     .option("-i, --include", "print the status line and headers before the body")
     .option("--validate", "check the app (and the server side) with validator()")
+    .addOption(adapterOption(program))
     .action(requestCommand);
 }

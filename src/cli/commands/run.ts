@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
 import { systemdListenFd } from "../../frontends/fastcgi/listen-fds.js";
 import { createFastCgiServer, DEFAULT_SHUTDOWN_GRACE_MS } from "../../frontends/fastcgi/server.js";
+import { adapterOption } from "../adapter-option.js";
 import { loadApp } from "../load-app.js";
 import type { LogFile } from "../log-file.js";
 import { type OpsFlags, opsServerOptions } from "../ops-options.js";
@@ -22,7 +23,7 @@ export async function runRunCommand(spec: string, flags: FcgiFlags = {}): Promis
     await serveFastCgi(spec, undefined, opsServerOptions(flags), graceOf(flags), flags);
   } else if (mode === "cgi") {
     const cgi = await import("./cgi.js");
-    await cgi.runCgiCommand(spec);
+    await cgi.runCgiCommand(spec, flags.adapter);
   } else {
     process.stderr.write(
       "tsgi run: neither a FastCGI listening socket on fd 0 nor GATEWAY_INTERFACE (CGI) in the environment; for a TCP or Unix socket use `tsgi fcgi APP --listen ADDR`\n",
@@ -130,7 +131,7 @@ export async function serveFastCgi(
   process.on("SIGUSR1", () => {
     for (const again of reopen) again();
   });
-  let app = await loadApp(spec);
+  let app = await loadApp(spec, undefined, flags.adapter);
   let accessLogFile: LogFile | null = null;
   if (flags.accessLog) {
     const { withAccessLog } = await import("../access-log-file.js");
@@ -185,6 +186,7 @@ export function register(program: Command, addOptions: (command: Command) => Com
     .description(
       "run APP as its starter expects: FastCGI on a listening socket on fd 0, else CGI (GATEWAY_INTERFACE)",
     )
-    .argument("<APP>", "app module path, optionally path:exportName");
+    .argument("<APP>", "app module path, optionally path:exportName")
+    .addOption(adapterOption(program));
   addOptions(command).action(runRunCommand);
 }

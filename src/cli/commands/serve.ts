@@ -1,6 +1,8 @@
 import { type Command, InvalidArgumentError } from "commander";
+import type { AppKind } from "../../frontends/cgi/app-kind.js";
 import { serve } from "../../frontends/http.js";
 import { development } from "../../middleware/development.js";
+import { adapterOption } from "../adapter-option.js";
 import { loadApp } from "../load-app.js";
 
 interface ServeFlags {
@@ -8,11 +10,12 @@ interface ServeFlags {
   port: number;
   log: boolean;
   dev: boolean;
+  adapter?: AppKind;
 }
 
 /** `tsgi serve APP`: the development HTTP server, until SIGINT or SIGTERM. */
 export async function serveCommand(spec: string, flags: ServeFlags): Promise<void> {
-  const loaded = await loadApp(spec);
+  const loaded = await loadApp(spec, undefined, flags.adapter);
   // plackup's development default: the app checked, its errors shown, each request logged (by
   // accessLog in combined format, so the server's own line is off); --no-dev serves it bare.
   const app = flags.dev ? development(loaded, { accessLog: flags.log ? {} : false }) : loaded;
@@ -56,5 +59,6 @@ export function register(program: Command): void {
       "--no-dev",
       "serve APP as it is: no validator, no debug error page, no combined access log",
     )
+    .addOption(adapterOption(program))
     .action(serveCommand);
 }

@@ -1,4 +1,5 @@
 import type { Application } from "../../core/types.js";
+import type { AppKind } from "../../frontends/cgi/app-kind.js";
 import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
 import { systemdListenFd } from "../../frontends/fastcgi/listen-fds.js";
 import { Master } from "../../frontends/fastcgi/workers/master.js";
@@ -16,6 +17,8 @@ export interface WorkerFlags {
   maxRequestsJitter?: number;
   maxRss?: number;
   workerTimeout?: number;
+  /** `--adapter`: each worker loads the app itself. */
+  adapter?: AppKind;
 }
 
 /** What the operator's features add to `--workers` mode (cli/worker-ops.ts). */
@@ -42,7 +45,8 @@ export async function serveWithWorkers(
 ): Promise<void> {
   guardSigusr1();
   const wrap = hooks.wrapApp ?? ((app: Application) => app);
-  if (isWorkerProcess()) return runWorker(async () => wrap(await loadApp(spec)), options);
+  if (isWorkerProcess())
+    return runWorker(async () => wrap(await loadApp(spec, undefined, flags.adapter)), options);
   const master = new Master({
     workers: flags.workers ?? 1,
     balance: flags.balance ?? "least-busy",

@@ -101,6 +101,29 @@ export function fdOutput(
   };
 }
 
+/**
+ * Under CGI, stdout is the response (RFC 3875 §6): from now on `process.stdout` is
+ * `process.stderr`, so what an app prints (`console.log`, a request logger such as morgan,
+ * `process.stdout.write`) reaches the web server's error log, never the response. Node's global
+ * console reads `process.stdout` at its first use, so it follows. Returns the real stdout, made
+ * only if asked (the EAGAIN fallback above). A direct `fs.writeSync(1, ...)` is not redirected:
+ * Node has no dup2, and the response itself must go to fd 1. Costs one property definition.
+ */
+export function takeStdout(): () => Writable {
+  if (realStdout) return realStdout;
+  const real = Object.getOwnPropertyDescriptor(process, "stdout");
+  const get = real?.get ?? (() => real?.value as Writable);
+  Object.defineProperty(process, "stdout", {
+    configurable: true,
+    enumerable: real?.enumerable ?? true,
+    get: () => process.stderr,
+  });
+  realStdout = () => get.call(process) as Writable;
+  return realStdout;
+}
+
+let realStdout: (() => Writable) | undefined;
+
 function clientGone(error: unknown): ClientGoneError {
   const code = (error as { code?: unknown } | null)?.code;
   const what = typeof code === "string" ? code : String(error);
