@@ -43,7 +43,9 @@ export function requestLine(environ: Environ): RequestLine {
     const end = rawPrefixLength(path, scriptName);
     if (end >= 0) {
       const rest = path.slice(end);
-      if (normalize(unquoteToBytes(rest)) === normalize(pathInfo)) {
+      const decoded = normalize(unquoteToBytes(rest));
+      // Apache's `AllowEncodedSlashes NoDecode` leaves %2F encoded in PATH_INFO.
+      if (decoded === normalize(pathInfo) || decoded === normalize(unquoteToBytes(pathInfo))) {
         return { target: (rest || "/") + query, mount: path.slice(0, end) };
       }
     }

@@ -22,6 +22,8 @@ describe("requestLine", () => {
     ["/files/../index.js", "", "/index.js", "", "/files/../index.js", ""],
     ["/a//b/./c", "", "/a/b/c", "", "/a//b/./c", ""],
     ["/%252e%252e", "", "/%2e%2e", "", "/%252e%252e", ""],
+    // Apache with AllowEncodedSlashes NoDecode: PATH_INFO keeps %2F as sent
+    ["/app/raw/a%2Fb/c", "/app", "/raw/a%2Fb/c", "", "/raw/a%2Fb/c", "/app"],
   ])("%s with SCRIPT_NAME %j keeps the raw target", (uri, sn, pi, qs, target, mount) => {
     expect(line({ REQUEST_URI: uri, SCRIPT_NAME: sn, PATH_INFO: pi, QUERY_STRING: qs })).toEqual({
       target,
