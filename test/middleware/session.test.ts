@@ -112,7 +112,7 @@ describe("session: signed cookies", () => {
 
   test("no Set-Cookie and no Vary when the app does not touch the session", async () => {
     const cookie = await login();
-    for (const headers of [{}, { Cookie: cookie }]) {
+    for (const headers of [{}, { Cookie: cookie }] as Array<Record<string, string>>) {
       const res = await inject(session(untouched, base), { headers });
       expect(setCookies(res)).toEqual([]);
       expect(res.header("vary")).toBeUndefined();
