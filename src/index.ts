@@ -22,5 +22,35 @@ export {
   toByteString,
   unquoteToBytes,
 } from "./core/url.js";
-export { dispatcher, validator } from "./middleware/index.js";
+export {
+  dispatcher,
+  MemoryStore,
+  type RouteMatch,
+  Router,
+  type RouterOptions,
+  type Session,
+  type SessionData,
+  SessionError,
+  type SessionOptions,
+  type SessionStore,
+  session,
+  validator,
+} from "./middleware/index.js";
 export type * from "./types.js";
+export {
+  type CookieOptions,
+  Form,
+  type FormLimits,
+  type Handler,
+  type HandlerResult,
+  HeaderList,
+  HttpError,
+  isHttpError,
+  Request,
+  RequestHeaders,
+  type RequestOptions,
+  Response,
+  type ResponseBody,
+  type ResponseInit,
+  type UploadedFile,
+} from "./wrappers/index.js";
