@@ -35,7 +35,7 @@ import { ContractError } from "../core/errors.js";
 import type { Application, Body, Environ, StartResponse } from "../core/types.js";
 import { toByteString } from "../core/url.js";
 import { CallableApp } from "../wrappers/response.js";
-import { buildPath, type CompiledPattern, compilePattern, matchPattern } from "./route-pattern.js";
+import { buildPath, type CompiledPattern, compilePattern } from "./route-pattern.js";
 import { dispatch } from "./router-dispatch.js";
 
 /** What `environ["tsgi.route"]` holds for the matched route. */
