@@ -10,6 +10,7 @@ import type { BusboyInstance } from "@fastify/busboy";
 import type { Environ } from "../core/types.js";
 import { checkDeclaredLength, readBody } from "./body.js";
 import { HttpError } from "./http-error.js";
+import { PartHeaderGuard } from "./part-header-guard.js";
 import { collectFile, TempDir, type UploadedFile } from "./uploads.js";
 
 export interface FormLimits {
@@ -115,7 +116,11 @@ async function parseMultipart(environ: Environ, limits: FormLimits): Promise<For
   } catch (err) {
     throw new HttpError(400, `multipart body: ${(err as Error).message}`, { cause: err });
   }
-  return parser.run(busboy, environ);
+  const boundary = PartHeaderGuard.boundaryOf(environ.CONTENT_TYPE ?? "");
+  const guard = boundary
+    ? new PartHeaderGuard(boundary, limits.maxHeaderSize ?? DEFAULTS.maxHeaderSize)
+    : null;
+  return parser.run(busboy, environ, guard);
 }
 
 class MultipartParser {
@@ -132,11 +137,15 @@ class MultipartParser {
     this.temp = new TempDir(limits.tempDir);
   }
 
-  async run(busboy: BusboyInstance, environ: Environ): Promise<Form> {
+  async run(
+    busboy: BusboyInstance,
+    environ: Environ,
+    guard: PartHeaderGuard | null,
+  ): Promise<Form> {
     const finished = new Promise<void>((done) => busboy.once("finish", done));
     this.listen(busboy);
     try {
-      await this.feed(busboy, environ);
+      await this.feed(busboy, environ, guard);
       await Promise.race([finished, this.failed(busboy)]);
       const files = await Promise.all(this.pending);
       if (this.failure) throw this.failure;
@@ -186,12 +195,19 @@ class MultipartParser {
   }
 
   /** Writes the body into busboy with backpressure, counting it against the total limit. */
-  private async feed(busboy: BusboyInstance, environ: Environ): Promise<void> {
+  private async feed(
+    busboy: BusboyInstance,
+    environ: Environ,
+    guard: PartHeaderGuard | null,
+  ): Promise<void> {
+    const maxHeader = this.limits.maxHeaderSize ?? DEFAULTS.maxHeaderSize;
     let size = 0;
     for await (const chunk of environ["tsgi.input"]) {
       size += chunk.length;
       if (size > this.total)
         this.fail(413, `multipart body exceeds the limit of ${this.total} bytes`);
+      if (guard && !guard.feed(chunk))
+        this.fail(431, `a multipart part's header exceeds the limit of ${maxHeader} bytes`);
       if (this.failure) throw this.failure;
       if (!busboy.write(chunk)) await this.drained(busboy);
       if (this.failure) throw this.failure;
