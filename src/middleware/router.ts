@@ -159,6 +159,11 @@ export class Router extends CallableApp {
     return search ? `${path}?${search}` : path;
   }
 
+  /** The router as a plain application (it is one already: `router(environ, start)`). */
+  get app(): Application {
+    return (environ, startResponse) => this.handle(environ, startResponse);
+  }
+
   /** Routes one request: the app behind the call signature. */
   handle(environ: Environ, startResponse: StartResponse): Body | Promise<Body> {
     return dispatch(this.routes, this.config, environ, startResponse);

@@ -28,6 +28,8 @@ export class Session {
     this.isNew = data === null;
     this.id = id;
     this.previousId = data === null ? undefined : id;
+    // biome-ignore lint/correctness/noConstructorReturn: property access reads and writes the data
+    return new Proxy(this, DATA_PROPERTIES);
   }
 
   get(key: string): unknown {
@@ -112,6 +114,29 @@ export class Session {
     return Object.keys(this.data).length === 0;
   }
 }
+
+/**
+ * `session.user = "ada"` and `session.user` work like `set("user", ...)` and `get("user")`
+ * (Flask's and express-session's style) for every name that is not a Session member; `then`
+ * stays undefined so that awaiting a session does not look it up.
+ */
+const DATA_PROPERTIES: ProxyHandler<Session> = {
+  get(target, prop) {
+    if (typeof prop === "symbol" || prop in target || prop === "then")
+      return Reflect.get(target, prop);
+    return target.get(prop);
+  },
+  set(target, prop, value) {
+    if (typeof prop === "symbol" || prop in target) return Reflect.set(target, prop, value);
+    target.set(prop, value);
+    return true;
+  },
+  deleteProperty(target, prop) {
+    if (typeof prop === "symbol" || prop in target) return Reflect.deleteProperty(target, prop);
+    target.delete(prop);
+    return true;
+  },
+};
 
 /** 256 random bits, base64url: an id nobody can guess. */
 export function newSessionId(): string {

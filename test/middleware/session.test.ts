@@ -460,3 +460,31 @@ describe("session: with a store", () => {
     expect((await read(cookie, options)).data).toEqual({});
   });
 });
+
+describe("session: property access", () => {
+  test("session.user = x and session.user read and write the data, like set() and get()", async () => {
+    type Props = Session & Record<string, unknown>;
+    const res = await inject(
+      session(
+        app((s) => {
+          const p = s as Props;
+          p.user = "ada";
+          p.n = (p.n as number | undefined) ?? 1;
+          delete p.nothing;
+        }),
+        base,
+      ),
+    );
+    expect(res.json()).toEqual({ user: "ada", n: 1 });
+    const next = await inject(
+      session(
+        app((s) => expect((s as Props).user).toBe("ada")),
+        base,
+      ),
+      {
+        headers: { Cookie: cookieOf(res) },
+      },
+    );
+    expect(next.header("vary")).toBe("Cookie");
+  });
+});
