@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, test } from "vitest";
-import { buildEnviron } from "../../src/core/environ.js";
 import type { Environ } from "../../src/core/types.js";
 import { inject } from "../../src/testing/inject.js";
 import type { FormLimits } from "../../src/wrappers/form.js";
@@ -11,6 +10,7 @@ import { PartHeaderGuard } from "../../src/wrappers/part-header-guard.js";
 import { Request } from "../../src/wrappers/request.js";
 import { Response } from "../../src/wrappers/response.js";
 import { safeFilename, type UploadedFile } from "../../src/wrappers/uploads.js";
+import { testEnviron } from "../helpers/environ.js";
 
 const BOUNDARY = "----tsgi-test-boundary";
 const MULTIPART = `multipart/form-data; boundary=${BOUNDARY}`;
@@ -305,23 +305,8 @@ function environWithBody(
   async function* from() {
     for await (const chunk of source) yield chunk;
   }
-  return buildEnviron(
-    {
-      REQUEST_METHOD: "POST",
-      PATH_INFO: "/",
-      SERVER_NAME: "x",
-      SERVER_PORT: "80",
-      SERVER_PROTOCOL: "HTTP/1.1",
-      ...vars,
-    },
-    {
-      source: from(),
-      bodyWithoutLength: "until-end",
-      errors: { write() {}, flush() {} },
-      signal: new AbortController().signal,
-      multithread: false,
-      multiprocess: false,
-      runOnce: false,
-    },
+  return testEnviron(
+    { REQUEST_METHOD: "POST", ...vars },
+    { source: from(), bodyWithoutLength: "until-end" },
   );
 }
