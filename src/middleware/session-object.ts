@@ -10,6 +10,8 @@ import type { SessionData } from "./session-store.js";
 export type SessionFate = "kept" | "regenerated" | "destroyed";
 
 export class Session {
+  /** Any other name reads and writes the data (see DATA_PROPERTIES). */
+  [key: string]: unknown;
   private data: SessionData;
   private readonly loadedJson: string;
   /** True once the app called any method: the response then varies by Cookie. */

@@ -463,11 +463,10 @@ describe("session: with a store", () => {
 
 describe("session: property access", () => {
   test("session.user = x and session.user read and write the data, like set() and get()", async () => {
-    type Props = Session & Record<string, unknown>;
     const res = await inject(
       session(
         app((s) => {
-          const p = s as Props;
+          const p = s;
           p.user = "ada";
           p.n = (p.n as number | undefined) ?? 1;
           delete p.nothing;
@@ -478,7 +477,7 @@ describe("session: property access", () => {
     expect(res.json()).toEqual({ user: "ada", n: 1 });
     const next = await inject(
       session(
-        app((s) => expect((s as Props).user).toBe("ada")),
+        app((s) => expect(s.user).toBe("ada")),
         base,
       ),
       {
