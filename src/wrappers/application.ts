@@ -44,7 +44,10 @@ async function handle<R>(request: R, handler: Handler<R>): Promise<HandlerResult
 }
 
 function toResponse(result: HandlerResult): Response | ReturnType<typeof fromWeb> {
-  if (result instanceof Response) return result;
+  // By shape, not instanceof: the CGI bundle and the main entry each hold a copy of the class.
+  if (typeof result === "function" && typeof (result as Response).respond === "function") {
+    return result;
+  }
   if (typeof result === "string") return new Response(result);
   if (result instanceof globalThis.Response) return fromWeb(result);
   throw new TypeError(
