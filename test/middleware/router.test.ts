@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import type { Application, Environ } from "../../src/core/types.js";
 import { type RouteMatch, Router } from "../../src/middleware/router.js";
@@ -253,6 +254,33 @@ describe("Router: url building", () => {
     ["nope", {}, /no route named "nope"/],
   ])("url(%s, %j) throws", (name, params, message) => {
     expect(() => router.url(name, params)).toThrow(message);
+  });
+
+  test("any text built into a URL routes back to the same param (fast-check)", async () => {
+    const r = new Router()
+      .get("/t/:x", named("t"), { name: "t" })
+      .get("/p/:rest(path)", named("p"), { name: "p" });
+    const segment = fc
+      .string({ unit: "grapheme", minLength: 1, maxLength: 12 })
+      .filter((t) => !t.includes("/") && t !== "." && t !== "..");
+    await fc.assert(
+      fc.asyncProperty(
+        segment,
+        fc.array(segment, { minLength: 1, maxLength: 4 }),
+        async (x, parts) => {
+          expect((await inject(r, { url: r.url("t", { x }) })).json()).toMatchObject({
+            app: "t",
+            params: { x },
+          });
+          const rest = parts.join("/");
+          expect((await inject(r, { url: r.url("p", { rest }) })).json()).toMatchObject({
+            app: "p",
+            params: { rest },
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   test("a built URL routes back to its route with the same params", async () => {
