@@ -138,6 +138,17 @@ const DATA_PROPERTIES: ProxyHandler<Session> = {
     target.delete(prop);
     return true;
   },
+  has(target, prop) {
+    return prop in target || (typeof prop === "string" && target.has(prop));
+  },
+  // Object.keys(session), spreading and deep equality see the data, as with a plain object.
+  ownKeys(target) {
+    return target.keys();
+  },
+  getOwnPropertyDescriptor(target, prop) {
+    if (typeof prop === "symbol" || !target.has(prop)) return undefined;
+    return { value: target.get(prop), writable: true, enumerable: true, configurable: true };
+  },
 };
 
 /** 256 random bits, base64url: an id nobody can guess. */

@@ -486,4 +486,16 @@ describe("session: property access", () => {
     );
     expect(next.header("vary")).toBe("Cookie");
   });
+
+  test("the session looks like a plain object of its data: keys, spread, in, equality", async () => {
+    const check = app((s) => {
+      s.set("a", 1);
+      expect(Object.keys(s)).toEqual(["a"]);
+      expect({ ...s }).toEqual({ a: 1 });
+      expect("a" in s && !("b" in s)).toBe(true);
+      expect(s).toEqual({ a: 1 });
+      expect(JSON.parse(JSON.stringify(s))).toEqual({ a: 1 });
+    });
+    expect((await inject(session(check, base))).statusCode).toBe(200);
+  });
 });
