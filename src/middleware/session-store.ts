@@ -18,7 +18,7 @@ export interface SessionStore {
 export class MemoryStore implements SessionStore {
   private readonly entries = new Map<string, { json: string; expires: number }>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = () => Date.now()) {}
 
   get(id: string): SessionData | undefined {
     const entry = this.entries.get(id);

@@ -119,7 +119,7 @@ function configure(options: SessionOptions): Config {
     idleMs,
     touchMs: touch * 1000,
     options,
-    now: options.now ?? Date.now,
+    now: options.now ?? (() => Date.now()), // looked up per call: fake timers replace Date
   };
 }
 

@@ -75,6 +75,10 @@ export async function parseForm(environ: Environ, limits: FormLimits = {}): Prom
   const type = (environ.CONTENT_TYPE ?? "").split(";")[0].trim().toLowerCase();
   if (type === "application/x-www-form-urlencoded") return parseUrlencoded(environ, limits);
   if (type === "multipart/form-data") return parseMultipart(environ, limits);
+  // No body at all (a GET, an empty POST): an empty form, as Werkzeug's request.form.
+  if (!type && !Number(environ.CONTENT_LENGTH || 0)) {
+    return new Form(new URLSearchParams(), [], undefined);
+  }
   throw new HttpError(
     415,
     `expected a form body, got Content-Type ${JSON.stringify(type || "(none)")}`,

@@ -101,6 +101,10 @@ describe("urlencoded forms", () => {
     expect(res.statusCode).toBe(200);
   });
 
+  test("a request without a body has an empty form", async () => {
+    expect((await inject(formApp(), { url: "/" })).json()).toEqual({ fields: [], files: [] });
+  });
+
   test("another Content-Type is a 415", async () => {
     expect((await inject(formApp(), post("{}", "application/json"))).statusCode).toBe(415);
   });
