@@ -10,6 +10,14 @@ export {
   ProtocolError,
   TsgiError,
 } from "./core/errors.js";
+export {
+  type FileLike,
+  FileWrapper,
+  type FileWrapperFactory,
+  type FileWrapperOptions,
+  fileWrapper,
+  isFileWrapper,
+} from "./core/file-wrapper.js";
 export { checkHeaders, checkStatus } from "./core/headers.js";
 export { type ByteSource, createInput } from "./core/input.js";
 export { type RunOptions, runApp } from "./core/run.js";
@@ -22,19 +30,30 @@ export {
   toByteString,
   unquoteToBytes,
 } from "./core/url.js";
+export { formatHttpDate, parseHttpDate } from "./middleware/http/http-date.js";
 export {
+  type ConditionalOptions,
+  conditional,
   dispatcher,
   MemoryStore,
+  type Precompressed,
   type RouteMatch,
   Router,
   type RouterOptions,
+  type SendFileOptions,
   type Session,
   type SessionData,
   SessionError,
   type SessionOptions,
   type SessionStore,
+  type StaticFilesOptions,
+  sendFile,
   session,
+  staticFiles,
   validator,
+  type XSendfileOptions,
+  type XSendfileType,
+  xSendfile,
 } from "./middleware/index.js";
 export type * from "./types.js";
 export {

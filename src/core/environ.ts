@@ -1,6 +1,7 @@
 import type { RequestAbort } from "./abort.js";
 import type { EnvironShapes } from "./environ-shapes.js";
 import { ProtocolError } from "./errors.js";
+import { fileWrapper } from "./file-wrapper.js";
 import { type ByteSource, createInput } from "./input.js";
 import type { Environ, ErrorStream } from "./types.js";
 import { unquoteToBytes } from "./url.js";
@@ -73,6 +74,7 @@ export function buildEnviron(
   result["tsgi.multithread"] = options.multithread;
   result["tsgi.multiprocess"] = options.multiprocess;
   result["tsgi.run_once"] = options.runOnce;
+  result["tsgi.file_wrapper"] = fileWrapper;
   const signal = options.signal;
   if (signal instanceof AbortSignal) result["tsgi.signal"] = signal;
   else {

@@ -5,6 +5,8 @@
  * raw byte (latin-1), as PEP 3333's "native strings". Use `decodeUtf8()` for text.
  */
 
+import type { FileWrapperFactory } from "./file-wrapper.js";
+
 /** A list of response headers, `[name, value]`, in the order they go out. */
 export type Headers = Array<[string, string]>;
 
@@ -48,6 +50,8 @@ export interface Environ {
   "tsgi.run_once": boolean;
   /** Fires when the client is gone, the request is aborted or timed out. */
   "tsgi.signal": AbortSignal;
+  /** PEP 3333's optional file handling: wraps an open file as a body (see core/file-wrapper.ts). */
+  "tsgi.file_wrapper"?: FileWrapperFactory;
   /** Whatever else the web server or a middleware puts here. */
   [key: string]: unknown;
 }
