@@ -31,30 +31,7 @@ export {
   unquoteToBytes,
 } from "./core/url.js";
 export { formatHttpDate, parseHttpDate } from "./middleware/http/http-date.js";
-export {
-  type ConditionalOptions,
-  conditional,
-  dispatcher,
-  MemoryStore,
-  type Precompressed,
-  type RouteMatch,
-  Router,
-  type RouterOptions,
-  type SendFileOptions,
-  type Session,
-  type SessionData,
-  SessionError,
-  type SessionOptions,
-  type SessionStore,
-  type StaticFilesOptions,
-  sendFile,
-  session,
-  staticFiles,
-  validator,
-  type XSendfileOptions,
-  type XSendfileType,
-  xSendfile,
-} from "./middleware/index.js";
+export * from "./middleware/index.js";
 export type * from "./types.js";
 export {
   type CookieOptions,

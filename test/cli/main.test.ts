@@ -86,34 +86,42 @@ describeIntegration("tsgi command line", [builtCli], () => {
     expect(readFileSync(control, "utf8")).toContain("commander");
   });
 
-  test("tsgi serve answers requests and stops cleanly on SIGTERM", async () => {
-    const child = spawn(process.execPath, [CLI, "serve", "cli-apps.mjs", "--port", "0"], {
-      cwd: FIXTURES,
-      env: cleanEnv(),
-    });
-    try {
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      await waitFor(() => stdout.includes("\n"), 10_000, "the serving line");
-      const match =
-        /^tsgi: serving cli-apps\.mjs on (http:\/\/127\.0\.0\.1:\d+) \(development only\)\n$/.exec(
-          stdout,
-        );
-      expect(match, stdout).not.toBeNull();
-      const res = await fetch(`${match![1]}/served?x=1`, { method: "POST", body: "abc" });
-      expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ method: "POST", path: "/served", body: "abc" });
-      const exited = exitOf(child);
-      child.kill("SIGTERM");
-      expect(await exited).toBe(0);
-      expect(stderr).toContain('"POST /served?x=1 HTTP/1.1" 200 OK');
-      expect(stderr).toContain("SIGTERM, stopping");
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
-  });
+  test.each([
+    [[], /127\.0\.0\.1 - - \[[^\]]+\] "POST \/served\?x=1 HTTP\/1\.1" 200 \d+ "-" "node"\n/],
+    [["--no-dev"], /"POST \/served\?x=1 HTTP\/1\.1" 200 OK/],
+  ])(
+    "tsgi serve %j answers requests, logs them and stops cleanly on SIGTERM",
+    async (flags, line) => {
+      const args = [CLI, "serve", "cli-apps.mjs", "--port", "0", ...flags];
+      const child = spawn(process.execPath, args, {
+        cwd: FIXTURES,
+        env: cleanEnv(),
+      });
+      try {
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        await waitFor(() => stdout.includes("\n"), 10_000, "the serving line");
+        const match =
+          /^tsgi: serving cli-apps\.mjs on (http:\/\/127\.0\.0\.1:\d+) \(development only\)\n$/.exec(
+            stdout,
+          );
+        expect(match, stdout).not.toBeNull();
+        const res = await fetch(`${match![1]}/served?x=1`, { method: "POST", body: "abc" });
+        expect(res.status).toBe(200);
+        expect(await res.json()).toMatchObject({ method: "POST", path: "/served", body: "abc" });
+        const exited = exitOf(child);
+        child.kill("SIGTERM");
+        expect(await exited).toBe(0);
+        // development(app) by default: accessLog's combined line; --no-dev: the server's own.
+        expect(stderr).toMatch(line);
+        expect(stderr).toContain("SIGTERM, stopping");
+      } finally {
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+    },
+  );
 });
 
 function exitOf(child: ChildProcess): Promise<number | null> {

@@ -1,17 +1,26 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { serve } from "../../frontends/http.js";
+import { development } from "../../middleware/development.js";
 import { loadApp } from "../load-app.js";
 
 interface ServeFlags {
   host: string;
   port: number;
   log: boolean;
+  dev: boolean;
 }
 
 /** `tsgi serve APP`: the development HTTP server, until SIGINT or SIGTERM. */
 export async function serveCommand(spec: string, flags: ServeFlags): Promise<void> {
-  const app = await loadApp(spec);
-  const dev = await serve(app, { host: flags.host, port: flags.port, log: flags.log });
+  const loaded = await loadApp(spec);
+  // plackup's development default: the app checked, its errors shown, each request logged (by
+  // accessLog in combined format, so the server's own line is off); --no-dev serves it bare.
+  const app = flags.dev ? development(loaded, { accessLog: flags.log ? {} : false }) : loaded;
+  const dev = await serve(app, {
+    host: flags.host,
+    port: flags.port,
+    log: flags.log && !flags.dev,
+  });
   process.stdout.write(`tsgi: serving ${spec} on ${dev.url} (development only)\n`);
   const stop = (signal: NodeJS.Signals) => {
     process.off("SIGINT", stop);
@@ -43,5 +52,9 @@ export function register(program: Command): void {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "TCP port (0 picks a free one)", port, 8080)
     .option("--no-log", "no access log line per request on stderr")
+    .option(
+      "--no-dev",
+      "serve APP as it is: no validator, no debug error page, no combined access log",
+    )
     .action(serveCommand);
 }
