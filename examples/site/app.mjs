@@ -17,13 +17,13 @@ const PUBLIC = fileURLToPath(new URL("./public/", import.meta.url));
 const SECRET = process.env.SESSION_SECRET || randomBytes(32).toString("hex");
 const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD || "change-me";
 
-const html = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const esc = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(title, body, init) {
   const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${html(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <link rel="stylesheet" href="/static/style.css"></head>
-<body><h1>${html(title)}</h1>${body}
+<body><h1>${esc(title)}</h1>${body}
 <p><a href="/">home</a> · <a href="/hello/world">hello</a> · <a href="/admin">admin</a></p></body></html>\n`;
   return new Response(html, {
     ...init,
@@ -34,7 +34,7 @@ function page(title, body, init) {
 const home = Request.application((request) => {
   const s = request.environ["tsgi.session"];
   s.visits = (s.visits ?? 0) + 1;
-  const name = s.name ? `, ${html(s.name)}` : "";
+  const name = s.name ? `, ${esc(s.name)}` : "";
   return page(
     "tsgi example site",
     `
@@ -63,12 +63,12 @@ const hello = Request.application((request) => {
   return page(
     `Hello, ${name}!`,
     `<p>Built by <code>router.url("hello", …)</code>: 
-<a href="${html(router.url("hello", { name: "tsgi & friends" }))}">another one</a>.</p>`,
+<a href="${esc(router.url("hello", { name: "tsgi & friends" }))}">another one</a>.</p>`,
   );
 });
 
 const admin = Request.application((request) =>
-  page("Admin", `<p>Signed in as <code>${html(request.environ.REMOTE_USER)}</code>.</p>`),
+  page("Admin", `<p>Signed in as <code>${esc(request.environ.REMOTE_USER)}</code>.</p>`),
 );
 
 export const router = new Router()
