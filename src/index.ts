@@ -48,3 +48,20 @@ export {
 } from "./core/url.js";
 export * from "./middleware/index.js";
 export type * from "./types.js";
+export {
+  type CookieOptions,
+  Form,
+  type FormLimits,
+  type Handler,
+  type HandlerResult,
+  HeaderList,
+  HttpError,
+  isHttpError,
+  Request,
+  RequestHeaders,
+  type RequestOptions,
+  Response,
+  type ResponseBody,
+  type ResponseInit,
+  type UploadedFile,
+} from "./wrappers/index.js";
