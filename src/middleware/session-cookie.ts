@@ -8,8 +8,9 @@
  * - The issue time and the last-seen time are inside the signed payload, so expiry cannot be
  *   moved by the client. Digests are compared with `crypto.timingSafeEqual` on 32 bytes each.
  */
-import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+
 import { ContractError } from "../core/errors.js";
+import { nodeCrypto } from "./builtins.js";
 
 /** What the cookie carries. Times are milliseconds since the epoch. */
 export interface SessionPayload {
@@ -36,7 +37,9 @@ export class SessionCodec {
         "session: `secrets` must be a non-empty string or a list of them (the first signs, all verify)",
       );
     }
-    this.keys = list.map((secret) => Buffer.from(hkdfSync("sha256", secret, SALT, name, 32)));
+    this.keys = list.map((secret) =>
+      Buffer.from(nodeCrypto().hkdfSync("sha256", secret, SALT, name, 32)),
+    );
   }
 
   encode(payload: SessionPayload): string {
@@ -53,14 +56,16 @@ export class SessionCodec {
     // Re-encoding catches signatures that decode loosely (padding, stray characters).
     if (signature.length !== DIGEST_BYTES) return null;
     if (signature.toString("base64url") !== value.slice(dot + 1)) return null;
-    const index = this.keys.findIndex((key) => timingSafeEqual(this.sign(key, body), signature));
+    const index = this.keys.findIndex((key) =>
+      nodeCrypto().timingSafeEqual(this.sign(key, body), signature),
+    );
     if (index < 0) return null;
     const payload = parsePayload(body);
     return payload ? { payload, rotated: index > 0 } : null;
   }
 
   private sign(key: Buffer, body: string): Buffer {
-    return createHmac("sha256", key).update(body).digest();
+    return nodeCrypto().createHmac("sha256", key).update(body).digest();
   }
 }
 

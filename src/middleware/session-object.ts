@@ -4,7 +4,7 @@
  * destroyed); whether it changed is found by comparing its JSON with what was loaded, so a
  * nested change (`session.get("cart").push(x)`) is saved too.
  */
-import { randomBytes } from "node:crypto";
+import { nodeCrypto } from "./builtins.js";
 import type { SessionData } from "./session-store.js";
 
 export type SessionFate = "kept" | "regenerated" | "destroyed";
@@ -153,5 +153,5 @@ const DATA_PROPERTIES: ProxyHandler<Session> = {
 
 /** 256 random bits, base64url: an id nobody can guess. */
 export function newSessionId(): string {
-  return randomBytes(32).toString("base64url");
+  return nodeCrypto().randomBytes(32).toString("base64url");
 }

@@ -3,8 +3,9 @@
  * handler's result. A tsgi Response is an app already; a Web `Response` is sent with its body
  * streamed; an HttpError thrown by the handler becomes its own status.
  */
-import { STATUS_CODES } from "node:http";
+
 import type { Body, Headers, StartResponse } from "../core/types.js";
+import { nodeHttp } from "./builtins.js";
 import { isHttpError } from "./http-error.js";
 import { Response } from "./response.js";
 
@@ -63,7 +64,7 @@ export function fromWeb(web: globalThis.Response) {
       if (name !== "set-cookie") headers.push([name, value]);
     });
     for (const cookie of web.headers.getSetCookie()) headers.push(["set-cookie", cookie]);
-    const reason = web.statusText || STATUS_CODES[web.status] || "Unknown";
+    const reason = web.statusText || nodeHttp().STATUS_CODES[web.status] || "Unknown";
     startResponse(`${web.status} ${reason}`, headers);
     if (!web.body) return [];
     const reader = web.body.getReader();

@@ -8,8 +8,9 @@
  * res.setCookie("seen", "1", { maxAge: 3600 });
  * export default res; // an app: every request gets this page
  */
-import { STATUS_CODES } from "node:http";
+
 import type { Body, Environ, StartResponse } from "../core/types.js";
+import { nodeHttp } from "./builtins.js";
 import { type CookieOptions, deleteCookieValue, setCookieValue } from "./cookies.js";
 import { HeaderList, type HeadersInit } from "./headers.js";
 
@@ -44,7 +45,7 @@ export class Response extends CallableApp {
       app.respond(environ, startResponse)) as Response;
     Object.setPrototypeOf(app, new.target.prototype);
     app.status = checkStatus(init.status ?? 200);
-    app.statusText = init.statusText ?? STATUS_CODES[app.status] ?? "Unknown";
+    app.statusText = init.statusText ?? nodeHttp().STATUS_CODES[app.status] ?? "Unknown";
     app.headers = new HeaderList(init.headers);
     app.body = body;
     if (typeof body === "string" && !app.headers.has("content-type")) {

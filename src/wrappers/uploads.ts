@@ -3,11 +3,12 @@
  * The client's filename is kept for display only; the temp file's name is random and lives in
  * a directory of its own (never a path from the request).
  */
-import { createReadStream } from "node:fs";
+
 import { type FileHandle, mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { nodeFs } from "./builtins.js";
 
 export interface UploadedFile {
   /** The form field's name. */
@@ -95,7 +96,7 @@ function makeFile(
     path,
     bytes,
     text: async () => Buffer.from(await bytes()).toString("utf8"),
-    stream: () => (path ? createReadStream(path) : once(memory)),
+    stream: () => (path ? nodeFs().createReadStream(path) : once(memory)),
   };
 }
 
