@@ -35,7 +35,7 @@ export function badRequestPage(reason?: string): GatewayPage {
 }
 
 /** A fixed page as an application, so it goes through the same checks as any other. */
-function pageApp(page: GatewayPage): Application {
+export function pageApp(page: GatewayPage): Application {
   return (_environ, startResponse) => {
     startResponse(page.status, page.headers);
     return [page.body];

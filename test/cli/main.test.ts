@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
@@ -122,6 +122,31 @@ describeIntegration("tsgi command line", [builtCli], () => {
       }
     },
   );
+});
+
+test("tsgi serve --mount: the app under the prefix (SCRIPT_NAME), 404 elsewhere; a bad prefix is refused", async () => {
+  const args = [CLI, "serve", "cli-apps.mjs", "--port", "0", "--no-log", "--mount", "/app"];
+  const child = spawn(process.execPath, args, { cwd: FIXTURES, env: cleanEnv() });
+  try {
+    let stdout = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    await waitFor(() => stdout.includes("\n"), 10_000, "the serving line");
+    const base = /on (http:\/\/127\.0\.0\.1:\d+) /.exec(stdout)![1];
+    const inside = await fetch(`${base}/app/x?y=1`);
+    expect(inside.status).toBe(200);
+    expect(await inside.json()).toMatchObject({ script: "/app", path: "/x", query: "y=1" });
+    const outside = await fetch(`${base}/other`);
+    expect(outside.status).toBe(404);
+  } finally {
+    child.kill("SIGKILL");
+  }
+  const bad = spawnSync(process.execPath, [CLI, "serve", "cli-apps.mjs", "--mount", "app/"], {
+    cwd: FIXTURES,
+    env: cleanEnv(),
+    encoding: "utf8",
+  });
+  expect(bad.status).not.toBe(0);
+  expect(bad.stderr).toMatch(/not a path prefix like "\/app"/);
 });
 
 function exitOf(child: ChildProcess): Promise<number | null> {

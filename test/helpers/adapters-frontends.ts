@@ -3,7 +3,7 @@
  * served natively behind nginx `proxy_pass` (the reference), and through tsgi by `tsgi serve`,
  * nginx FastCGI (`tsgi fcgi`), Apache mod_proxy_fcgi (the same backend), Apache mod_cgi
  * (`tsgi cgi APP` in a script) and nginx + fcgiwrap (cgi-bin/app with TSGI_APP). Every one
- * but `serve` mounts the app at /app: SCRIPT_NAME "/app" under tsgi.
+ * mounts the app at /app (`tsgi serve --mount`): SCRIPT_NAME "/app" under tsgi.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
@@ -113,7 +113,7 @@ export async function startFrontends(app: string, mount: NativeMount): Promise<F
     };
     return {
       ports,
-      prefix: (name) => (name === "serve" ? "" : MOUNT),
+      prefix: () => MOUNT,
       logs: () => logs.map((log) => log()).join("\n"),
       stop,
     };
@@ -211,12 +211,12 @@ async function startNative(app: string, express: string[]): Promise<Started> {
   return startProcess("native", [script, app, String(port), ...express], port, "listening");
 }
 
-/** tsgi serve APP: the development server, mounted at the root. */
+/** tsgi serve APP --mount: the development server, with the app at the same mount. */
 async function startServe(app: string): Promise<Started> {
   const port = await freePort();
   return startProcess(
     "tsgi serve",
-    [CLI, "serve", app, "--port", String(port), "--no-log"],
+    [CLI, "serve", app, "--port", String(port), "--no-log", "--mount", MOUNT],
     port,
     "tsgi: serving",
   );
