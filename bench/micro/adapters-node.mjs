@@ -1,5 +1,5 @@
-// fromNode's cost per request, in-process and without any I/O: an Express hello world (and a
-// bare `res.end("hello")` listener) through fromNode + the core's runApp, against the same
+// fromNode's cost per request, in-process and without any I/O: an Express and a Koa hello world
+// (and a bare `res.end("hello")` listener) through fromNode + the core's runApp, against the same
 // listener on node:http, whose server is fed the bytes of a keep-alive `GET /` over an
 // in-memory Duplex (Node's own parser and serialiser, no kernel). Both sides skip the transport
 // (FastCGI records, TCP), so the difference is what fromNode adds or saves over node:http.
@@ -16,6 +16,7 @@ import { buildEnviron, fromNode, runApp } from "../../dist/index.js";
 
 const require = createRequire(import.meta.url);
 const express = require("express");
+const Koa = require("koa");
 
 const { values: opts } = parseArgs({
   options: {
@@ -27,6 +28,16 @@ const { values: opts } = parseArgs({
 function expressHello() {
   const app = express();
   app.get("/", (_req, res) => res.send("hello"));
+  return app;
+}
+
+// Koa answers after its middleware promise settles: the response ends in a microtask after
+// the listener returned, so fromNode takes its async path.
+function koaHello() {
+  const app = new Koa();
+  app.use((ctx) => {
+    ctx.body = "hello";
+  });
   return app;
 }
 
@@ -143,6 +154,14 @@ const cases = [
       (app) => () =>
         viaTsgi(app)
     )(fromNode(expressHello())),
+  ],
+  ["koa hello: node:http (in-memory socket)", nativeDriver(koaHello().callback())],
+  [
+    "koa hello: fromNode + runApp",
+    (
+      (app) => () =>
+        viaTsgi(app)
+    )(fromNode(koaHello())),
   ],
   ["bare listener: node:http (in-memory socket)", nativeDriver(bare)],
   [
