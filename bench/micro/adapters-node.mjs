@@ -4,7 +4,7 @@
 // in-memory Duplex (Node's own parser and serialiser, no kernel). Both sides skip the transport
 // (FastCGI records, TCP), so the difference is what fromNode adds or saves over node:http.
 //
-//   npm run build && node bench/micro/adapters-node.mjs [--seconds 2] [--rounds 5]
+//   npm run build && node bench/micro/adapters-node.mjs [--seconds 2] [--rounds 5] [--only NAME]
 //
 // Prints per case the median µs of CPU (process.cpuUsage) per request over the rounds.
 
@@ -22,6 +22,7 @@ const { values: opts } = parseArgs({
   options: {
     seconds: { type: "string", default: "2" },
     rounds: { type: "string", default: "5" },
+    only: { type: "string", default: "" },
   },
 });
 
@@ -174,6 +175,8 @@ const cases = [
 ];
 
 const seconds = Number(opts.seconds);
+// --only "koa hello: fromNode": the cases whose name contains it (to profile one with --cpu-prof).
+if (opts.only) cases.splice(0, cases.length, ...cases.filter(([name]) => name.includes(opts.only)));
 const results = new Map(cases.map(([name]) => [name, []]));
 for (const [, run] of cases) await measure(run, 0.5); // warm up
 for (let round = 0; round < Number(opts.rounds); round++) {
