@@ -1,10 +1,10 @@
-// fromNode's cost per request, in-process and without any I/O: an Express hello world (and a
-// bare `res.end("hello")` listener) through fromNode + the core's runApp, against the same
+// fromNode's cost per request, in-process and without any I/O: an Express and a Koa hello world
+// (and a bare `res.end("hello")` listener) through fromNode + the core's runApp, against the same
 // listener on node:http, whose server is fed the bytes of a keep-alive `GET /` over an
 // in-memory Duplex (Node's own parser and serialiser, no kernel). Both sides skip the transport
 // (FastCGI records, TCP), so the difference is what fromNode adds or saves over node:http.
 //
-//   npm run build && node bench/micro/adapters-node.mjs [--seconds 2] [--rounds 5]
+//   npm run build && node bench/micro/adapters-node.mjs [--seconds 2] [--rounds 5] [--only NAME]
 //
 // Prints per case the median µs of CPU (process.cpuUsage) per request over the rounds.
 
@@ -16,17 +16,29 @@ import { buildEnviron, fromNode, runApp } from "../../dist/index.js";
 
 const require = createRequire(import.meta.url);
 const express = require("express");
+const Koa = require("koa");
 
 const { values: opts } = parseArgs({
   options: {
     seconds: { type: "string", default: "2" },
     rounds: { type: "string", default: "5" },
+    only: { type: "string", default: "" },
   },
 });
 
 function expressHello() {
   const app = express();
   app.get("/", (_req, res) => res.send("hello"));
+  return app;
+}
+
+// Koa answers after its middleware promise settles: the response ends in a microtask after
+// the listener returned, so fromNode takes its async path.
+function koaHello() {
+  const app = new Koa();
+  app.use((ctx) => {
+    ctx.body = "hello";
+  });
   return app;
 }
 
@@ -144,6 +156,14 @@ const cases = [
         viaTsgi(app)
     )(fromNode(expressHello())),
   ],
+  ["koa hello: node:http (in-memory socket)", nativeDriver(koaHello().callback())],
+  [
+    "koa hello: fromNode + runApp",
+    (
+      (app) => () =>
+        viaTsgi(app)
+    )(fromNode(koaHello())),
+  ],
   ["bare listener: node:http (in-memory socket)", nativeDriver(bare)],
   [
     "bare listener: fromNode + runApp",
@@ -155,6 +175,8 @@ const cases = [
 ];
 
 const seconds = Number(opts.seconds);
+// --only "koa hello: fromNode": the cases whose name contains it (to profile one with --cpu-prof).
+if (opts.only) cases.splice(0, cases.length, ...cases.filter(([name]) => name.includes(opts.only)));
 const results = new Map(cases.map(([name]) => [name, []]));
 for (const [, run] of cases) await measure(run, 0.5); // warm up
 for (let round = 0; round < Number(opts.rounds); round++) {

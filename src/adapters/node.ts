@@ -165,11 +165,11 @@ function serveNode(
         req.complete = true;
         req.push(null);
       }
-      return socket.settled() ?? new ResponseBody(socket);
+      return bodyOf(socket);
     case "present":
       socket.streamBody(null, input[Symbol.asyncIterator]());
       run(listener, req, res, socket);
-      return socket.settled() ?? new ResponseBody(socket);
+      return bodyOf(socket);
     default: {
       // No CONTENT_LENGTH and no Transfer-Encoding: a body ends the input (FastCGI STDIN).
       const it = input[Symbol.asyncIterator]();
@@ -184,10 +184,23 @@ function serveNode(
           socket.streamBody(step.value, it);
         }
         run(listener, req, res, socket);
-        return socket.settled() ?? new ResponseBody(socket);
+        return bodyOf(socket);
       });
     }
   }
+}
+
+/**
+ * What the app returns: the whole body when the listener ended the response already (an
+ * array, sent at once), else, once Node wrote something, the whole body if it ended meanwhile
+ * or the iterator over what it writes.
+ */
+function bodyOf(socket: NodeSocket): Body | Promise<Body> {
+  const settled = socket.settled();
+  if (settled !== null) return settled;
+  const written = socket.written();
+  if (written === null) return new ResponseBody(socket);
+  return written.then(() => socket.settled() ?? new ResponseBody(socket));
 }
 
 function createRequest(socket: NodeSocket, environ: Environ): IncomingMessage {

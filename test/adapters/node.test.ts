@@ -448,6 +448,53 @@ describe("fromNode: the response", () => {
     expect(events).not.toContain("res finish");
   });
 
+  it("when the client leaves before anything was written: the same, the outcome gone", async () => {
+    const events: string[] = [];
+    const controller = new AbortController();
+    const app = fromNode((req, res) => {
+      for (const name of ["finish", "close"]) res.on(name, () => events.push(`res ${name}`));
+      for (const name of ["close", "aborted"]) req.on(name, () => events.push(`req ${name}`));
+      // A long poll: the answer would come later, the client leaves first.
+      setTimeout(() => controller.abort(new ClientGoneError()), 20);
+    });
+    const res = await runRaw(app, { url: "/", signal: controller.signal });
+    for (let i = 0; i < 5; i++) await tick();
+    expect(res.outcome.kind).toBe("gone");
+    expect(events).toEqual(expect.arrayContaining(["req aborted", "req close", "res close"]));
+    expect(events).not.toContain("res finish");
+  });
+
+  it.each<[string, RequestListener]>([
+    [
+      "after an await",
+      async (_req, res) => {
+        await tick();
+        res.setHeader("Content-Type", "text/plain");
+        res.write("a");
+        res.write("b");
+        res.end("c");
+      },
+    ],
+    [
+      "in a later microtask (Koa)",
+      (_req, res) => {
+        void Promise.resolve().then(() => res.end("abc"));
+      },
+    ],
+  ])("a response ended %s is whole, then finish and close", async (_name, listener) => {
+    const events: string[] = [];
+    const app = fromNode((req, res) => {
+      for (const name of ["finish", "close"]) res.on(name, () => events.push(`res ${name}`));
+      return listener(req, res);
+    });
+    const res = await runRaw(app, { url: "/" });
+    for (let i = 0; i < 5; i++) await tick();
+    expect(res.outcome.kind).toBe("ok");
+    expect(res.status).toBe("200 OK");
+    expect(res.body.toString()).toBe("abc");
+    expect(events).toEqual(["res finish", "res close"]);
+  });
+
   it.each<[string, RequestListener, string]>([
     [
       "a listener that throws before writing",
