@@ -3,28 +3,24 @@ import { EnvironShapes } from "../../core/environ-shapes.js";
 import { ClientGoneError, LimitError, ProtocolError } from "../../core/errors.js";
 import {
   decodeBeginRequest,
-  decodePairs,
   encodeEndRequest,
-  encodeGetValuesResult,
   encodeUnknownType,
-  FCGI_MAX_CONNS,
-  FCGI_MAX_REQS,
-  FCGI_MPXS_CONNS,
   FCGI_NULL_REQUEST_ID,
   PairStringCache,
   ProtocolStatus,
   RecordDecoder,
   RecordType,
-  Role,
   recordTypeName,
 } from "../../protocol/fastcgi.js";
+import { type Refusal, refusal } from "./admission.js";
 import type { ServerContext } from "./context.js";
 import { detachSocket, type ReleaseTarget } from "./detach.js";
+import { answerManagement } from "./management.js";
 import { Output } from "./output.js";
+import { endWithGrace, peerLabel } from "./peer.js";
 import { FcgiRequest, type RequestHost } from "./request.js";
+import { sweepRequests } from "./timeouts.js";
 
-/** How long a broken connection may take to hand its last bytes to a web server. */
-const BREAK_GRACE_MS = 5000;
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -125,7 +121,7 @@ export class FcgiConnection implements RequestHost {
   readonly #onRecord = (type: number, id: number, content: Uint8Array): void => {
     if (this.#closed) return;
     if (id === FCGI_NULL_REQUEST_ID) {
-      this.#management(type, content);
+      answerManagement(type, content, this.ctx.limits, this.output);
       return;
     }
     switch (type) {
@@ -146,70 +142,25 @@ export class FcgiConnection implements RequestHost {
     }
   };
 
-  #management(type: number, content: Uint8Array): void {
-    switch (type) {
-      case RecordType.GET_VALUES:
-        this.#getValues(content);
-        break;
-      case RecordType.BEGIN_REQUEST:
-        decodeBeginRequest(FCGI_NULL_REQUEST_ID, content); // throws: id 0 is not a request
-        break;
-      default:
-        // §4.2: a management record we do not know is answered, not fatal.
-        this.output.record(encodeUnknownType(type));
-    }
-  }
-
-  // §4.1: answer exactly the variables asked for, with our limits; unknown names are omitted.
-  // FCGI_MAX_REQS is what a web server can count on over this connection: a multiplexing one
-  // that sized itself by maxReqs alone would be refused past maxRequestsPerConn.
-  #getValues(content: Uint8Array): void {
-    const { maxConns, maxReqs, maxRequestsPerConn } = this.ctx.limits;
-    const known: Record<string, string> = {
-      [FCGI_MAX_CONNS]: String(maxConns),
-      [FCGI_MAX_REQS]: String(Math.min(maxReqs, maxRequestsPerConn)),
-      [FCGI_MPXS_CONNS]: "1",
-    };
-    const answer: Array<[string, string]> = [];
-    for (const [name] of decodePairs(content, "GET_VALUES")) {
-      if (Object.hasOwn(known, name)) answer.push([name, known[name]]);
-    }
-    this.output.record(encodeGetValuesResult(answer));
-  }
-
   // §5.1
   #begin(id: number, content: Uint8Array): void {
     const begin = decodeBeginRequest(id, content);
     if (this.#requests.has(id)) {
       throw new ProtocolError(`BEGIN_REQUEST for request ${id}, which is still active`);
     }
-    // §6: only the RESPONDER role is implemented.
-    const { maxReqs, maxRequestsPerConn } = this.ctx.limits;
-    if (this.#broken) {
-      this.#overloaded(id, begin.keepConn, "this connection closes after a broken response");
-    } else if (begin.role !== Role.RESPONDER) {
-      this.#refuse(id, begin.keepConn, ProtocolStatus.UNKNOWN_ROLE);
-    } else if (this.ctx.active >= maxReqs) {
-      this.#overloaded(id, begin.keepConn, `maxReqs ${maxReqs} requests active`);
-    } else if (this.#requests.size >= maxRequestsPerConn) {
-      this.#overloaded(
-        id,
-        begin.keepConn,
-        `maxRequestsPerConn ${maxRequestsPerConn} requests active on this connection`,
-      );
-    } else {
+    const refused = refusal(begin.role, this.ctx, this.#requests.size, this.#broken);
+    if (refused === null) {
       this.#requests.set(id, new FcgiRequest(this, id, begin.keepConn));
+    } else {
+      this.#refuse(id, begin.keepConn, refused);
     }
   }
 
-  #refuse(id: number, keepConn: boolean, status: number): void {
+  #refuse(id: number, keepConn: boolean, { status, why }: Refusal): void {
     this.output.record(encodeEndRequest(id, 0, status));
     if (!keepConn) this.#closeWhenIdle = true;
     this.#endIfIdle();
-  }
-
-  #overloaded(id: number, keepConn: boolean, why: string): void {
-    this.#refuse(id, keepConn, ProtocolStatus.OVERLOADED);
+    if (why === undefined) return;
     this.ctx.overloadLog.line(
       this.ctx.clock,
       `tsgi: fastcgi connection ${this.label}: request ${id} refused with FCGI_OVERLOADED: ${why}`,
@@ -312,11 +263,7 @@ export class FcgiConnection implements RequestHost {
     this.#closed = true;
     this.#cancelAll();
     this.output.close();
-    const socket = this.#socket;
-    socket.end();
-    const cutOff = setTimeout(() => socket.destroy(), BREAK_GRACE_MS);
-    cutOff.unref();
-    socket.once("close", () => clearTimeout(cutOff));
+    endWithGrace(this.#socket);
   }
 
   /**
@@ -406,7 +353,7 @@ export class FcgiConnection implements RequestHost {
   /** Params and idle timeouts, checked by the server's coarse sweep. */
   sweep(now: number): void {
     if (this.#closed) return;
-    const { idleTimeoutMs, paramsTimeoutMs } = this.ctx.limits;
+    const { idleTimeoutMs } = this.ctx.limits;
     if (this.#requests.size === 0) {
       if (now - this.#lastActive >= idleTimeoutMs) this.destroy();
       return;
@@ -414,34 +361,21 @@ export class FcgiConnection implements RequestHost {
     // A web server that went quiet while a request waits for its STDIN is an idle connection
     // too; one we stopped reading (backpressure) is not.
     const silent = this.#paused === 0 && now - this.#lastActive >= idleTimeoutMs;
-    const { requestTimeoutMs } = this.ctx.limits;
-    let dropped = false;
-    for (const request of [...this.#requests.values()]) {
-      if (
-        requestTimeoutMs > 0 &&
-        request.phase === "running" &&
-        now - request.started >= requestTimeoutMs
-      ) {
-        request.timeOut(requestTimeoutMs);
-      } else if (request.phase === "params" && now - request.began >= paramsTimeoutMs) {
-        this.#timedOut(
-          request,
-          `PARAMS not complete after ${paramsTimeoutMs} ms (paramsTimeoutMs)`,
-        );
-        dropped = true;
-      } else if (silent && request.awaitingInput) {
-        this.#timedOut(request, `no STDIN for ${idleTimeoutMs} ms (idleTimeoutMs)`);
-        dropped = true;
-      }
-    }
+    const dropped = sweepRequests(
+      this.#requests.values(),
+      now,
+      this.ctx.limits,
+      silent,
+      this.#timedOut,
+    );
     // A request answered 504 leaves the connection as reusable as any answered request.
     if (dropped && this.#requests.size === 0) this.output.endAfterFlush();
   }
 
-  #timedOut(request: FcgiRequest, why: string): void {
+  readonly #timedOut = (request: FcgiRequest, why: string): void => {
     this.ctx.log(`tsgi: fastcgi connection ${this.label}: request ${request.id}: ${why}; dropped`);
     this.#endEarly(request, new ClientGoneError(`request ${request.id}: ${why}`), 1);
-  }
+  };
 
   /**
    * Ends a request before its app did (an ABORT_REQUEST, or input that can never come):
@@ -520,10 +454,4 @@ export class FcgiConnection implements RequestHost {
   };
 }
 
-/** "127.0.0.1:51234", "[::1]:51234", or "unix" for a Unix socket peer. */
-export function peerLabel(socket: Socket): string {
-  const address = socket.remoteAddress;
-  if (address === undefined) return "unix";
-  const host = address.includes(":") ? `[${address}]` : address;
-  return `${host}:${socket.remotePort}`;
-}
+export { peerLabel } from "./peer.js";

@@ -6,19 +6,12 @@ import { LimitError, ProtocolError } from "../../core/errors.js";
 import { startApp } from "../../core/run.js";
 import type { Headers, Sink } from "../../core/types.js";
 import { responseHeadText } from "../../protocol/cgi.js";
-import {
-  encodeEndRequest,
-  encodeStreamEnd,
-  encodeStreamText,
-  type PairStringCache,
-  ParamsAccumulator,
-  ProtocolStatus,
-  RecordType,
-} from "../../protocol/fastcgi.js";
+import { type PairStringCache, ParamsAccumulator, RecordType } from "../../protocol/fastcgi.js";
 import type { ServerContext } from "./context.js";
 import type { Output } from "./output.js";
 import { FcgiErrors, type StderrTarget } from "./stderr.js";
 import { type FlowControl, StdinQueue } from "./stdin.js";
+import { StdoutWriter } from "./stdout.js";
 
 /** The connection, as one of its requests sees it. */
 export interface RequestHost extends FlowControl {
@@ -39,40 +32,14 @@ export interface RequestHost extends FlowControl {
 /** params: collecting FCGI_PARAMS; running: the app has it; done: END_REQUEST sent or aborted. */
 export type RequestPhase = "params" | "running" | "done";
 
-/** A head and first chunk this small share one STDOUT record, encoded in one buffer. */
-const MERGE_AT = 8 * 1024;
-/** Chunks from this size on are written by reference, not copied (see FcgiRequest#send). */
-const SHARE_AT = 16 * 1024;
 const NO_BYTES = new Uint8Array(0);
-
-/**
- * The empty STDOUT record and END_REQUEST(0, REQUEST_COMPLETE) that end every normal
- * response, encoded once per request id (web servers reuse a few ids): two fewer
- * allocations per request. Sockets never modify what they write, so sharing is safe.
- */
-const TAILS: Buffer[] = [];
-/** Its length: the first record leaves this much room after it, so the tail joins it there. */
-const TAIL_LENGTH = 2 * 8 + 8;
-
-function completeTail(id: number): Buffer {
-  let tail = TAILS[id];
-  if (tail === undefined) {
-    tail = Buffer.concat([
-      encodeStreamEnd(RecordType.STDOUT, id),
-      encodeEndRequest(id, 0, ProtocolStatus.REQUEST_COMPLETE),
-    ]);
-    TAILS[id] = tail;
-  }
-  return tail;
-}
 
 /**
  * One FastCGI RESPONDER request (FastCGI 1.0 §6.2): PARAMS in, the app run through the core,
  * STDIN as `tsgi.input`, and the request's own Sink writing STDOUT/STDERR records.
  */
-export class FcgiRequest implements Sink, StderrTarget {
+export class FcgiRequest extends StdoutWriter implements Sink, StderrTarget {
   phase: RequestPhase = "params";
-  readonly id: number;
   readonly keepConn: boolean;
   /** ctx.clock at BEGIN_REQUEST, for the params timeout. */
   readonly began: number;
@@ -85,9 +52,6 @@ export class FcgiRequest implements Sink, StderrTarget {
   /** The CGI response head (latin-1 byte string) until it leaves with the first chunk. */
   #head: string | null = null;
   #stderrUsed = false;
-  /** The head went out with a first chunk: an abort now can only break the response. */
-  #headSent = false;
-  #wake: (() => void) | null = null;
   /**
    * This request counts against maxReqs until its app run settled, not until its id was
    * forgotten: an app that ignores tsgi.signal keeps running after an abort, and clients that
@@ -96,8 +60,8 @@ export class FcgiRequest implements Sink, StderrTarget {
   #holdsSlot = true;
 
   constructor(host: RequestHost, id: number, keepConn: boolean) {
+    super(id);
     this.#host = host;
-    this.id = id;
     this.keepConn = keepConn;
     this.began = host.ctx.clock;
     host.ctx.active++;
@@ -189,9 +153,7 @@ export class FcgiRequest implements Sink, StderrTarget {
   #stopApp(reason: unknown): void {
     this.#stdin?.fail(reason);
     this.#abort?.abort(reason);
-    const wake = this.#wake;
-    this.#wake = null;
-    wake?.();
+    this.wakeApp();
   }
 
   /**
@@ -209,7 +171,7 @@ export class FcgiRequest implements Sink, StderrTarget {
     this.#host.ctx.log(`tsgi: fastcgi connection ${this.#host.label}: ${reason.message}`);
     // A reader must see the body cut, not ended, before the answer releases the queue.
     this.#stdin?.fail(reason);
-    if (this.#headSent) {
+    if (this.headSent) {
       this.abort(reason);
     } else {
       this.#head = null;
@@ -230,81 +192,18 @@ export class FcgiRequest implements Sink, StderrTarget {
     if (this.phase !== "running") return;
     const output = this.#host.output;
     const head = this.#head;
-    if (head === null) return this.#send(output, chunk);
+    if (head === null) return this.send(output, chunk);
     this.#head = null;
-    return this.#sendHead(output, head, chunk);
-  }
-
-  /**
-   * The contract lets an app reuse a chunk's buffer once the gateway asked for the next one, but
-   * records leave at the end of the tick and the socket may hold a reference until the kernel
-   * took the bytes: a reused buffer would change bytes not yet sent (a pooled one could carry
-   * another request's data). A small chunk is copied; a large one is written now and the app
-   * waits only while the socket still holds part of it: copying 1 MiB chunks cost a fifth of
-   * the streaming throughput and doubled peak RSS, and waiting for every write callback cost as
-   * much (bench/run.mjs --only stream).
-   */
-  #send(output: Output, chunk: Uint8Array): void | Promise<void> {
-    // The socket died and its 'close' (which cancels this request) is still queued: answering
-    // at once would let an endless body spin on microtasks and starve that very event.
-    if (output.gone) return this.#untilCancelled();
-    if (chunk.length < SHARE_AT) {
-      output.stream(RecordType.STDOUT, this.id, Buffer.from(chunk));
-      if (output.congested) return this.#drained(output);
-      return;
-    }
-    let wake: () => void = noop;
-    const written = new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-    // The kernel took it all at once (the common case): the buffer is free, no tick to wait.
-    if (!output.streamNow(RecordType.STDOUT, this.id, chunk, wake)) return;
-    this.#wake = wake;
-    return written;
-  }
-
-  // Header, head, first chunk and padding written once into one buffer: a hello-world
-  // response is this record and the shared tail (bench/micro/fastcgi-path.mjs).
-  #sendHead(output: Output, head: string, chunk: Uint8Array): void | Promise<void> {
-    this.#headSent = true;
-    if (head.length + chunk.length <= MERGE_AT) {
-      const record = encodeStreamText(RecordType.STDOUT, this.id, head, chunk, TAIL_LENGTH);
-      output.record(record, TAIL_LENGTH);
-      if (output.congested) return this.#drained(output);
-      return;
-    }
-    output.stream(RecordType.STDOUT, this.id, Buffer.from(head, "latin1"));
-    return this.#send(output, chunk);
-  }
-
-  #untilCancelled(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.#wake = resolve;
-    });
-  }
-
-  // Backpressure: the app's next chunk waits for 'drain', or for an abort, whichever is first.
-  #drained(output: Output): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.#wake = resolve;
-      output.drained().then(resolve);
-    });
+    return this.sendHead(output, head, chunk);
   }
 
   end(): void {
     if (this.phase !== "running") return;
     this.phase = "done";
     const output = this.#host.output;
-    if (this.#head !== null) this.#sendHead(output, this.#head, NO_BYTES);
+    if (this.#head !== null) this.sendHead(output, this.#head, NO_BYTES);
     this.#head = null;
-    // §3.3: each stream ends with an empty record; then END_REQUEST (§5.5).
-    if (this.#stderrUsed) {
-      output.record(encodeStreamEnd(RecordType.STDOUT, this.id));
-      output.record(encodeStreamEnd(RecordType.STDERR, this.id));
-      output.record(encodeEndRequest(this.id, 0, ProtocolStatus.REQUEST_COMPLETE));
-    } else {
-      output.append(completeTail(this.id));
-    }
+    this.endStreams(output, this.#stderrUsed);
     this.#stdin?.release();
     this.#host.requestEnded(this);
   }
@@ -364,5 +263,3 @@ export class FcgiRequest implements Sink, StderrTarget {
     this.end();
   }
 }
-
-function noop(): void {}

@@ -2,12 +2,13 @@ import { unlinkSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import type { Application } from "../../core/types.js";
 import { type ListenAddress, parseListenAddress, parseWebServerAddrs } from "./addresses.js";
-import { FcgiConnection, peerLabel } from "./connection.js";
+import { FcgiConnection } from "./connection.js";
 import type { ServerContext } from "./context.js";
 import type { ReleaseTarget } from "./detach.js";
 import { type FastCgiOptions, resolveLimits } from "./limits.js";
 import { listenAt, listeningAddress } from "./listen.js";
 import { createOperations, type Operations } from "./ops/index.js";
+import { peerLabel } from "./peer.js";
 import { ThrottledLog } from "./throttled-log.js";
 
 export type { ReleaseTarget } from "./detach.js";
