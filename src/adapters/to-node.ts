@@ -6,7 +6,7 @@ import { ClientGoneError, ProtocolError } from "../core/errors.js";
 import { type RunOptions, runApp } from "../core/run.js";
 import type { Application, Environ, ErrorStream, Headers, Sink } from "../core/types.js";
 import { unquoteToBytes } from "../core/url.js";
-import { metaVariablesFromRequest } from "../protocol/cgi.js";
+import { metaVariablesFromMessage } from "../protocol/incoming.js";
 
 export interface ToNodeOptions {
   /** Where the app and the core log (`tsgi.errors`); default process.stderr. */
@@ -96,27 +96,13 @@ function answerUnbuilt(
 }
 
 function metaVariables(req: IncomingMessage): Record<string, string> {
-  const socket = req.socket;
-  const headers: Array<[string, string]> = [];
-  // Node decodes header bytes as latin-1: these are byte strings already (design §1).
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
-  }
   // Under an Express mount, req.url is below it and originalUrl the whole target.
   const mounted = req as IncomingMessage & { originalUrl?: string; baseUrl?: string };
-  const target = mounted.originalUrl ?? req.url ?? "/";
-  const vars = metaVariablesFromRequest({
-    method: req.method ?? "GET",
-    target,
-    headers,
-    serverName: socket?.localAddress ?? "localhost",
-    serverPort: socket?.localPort,
-    serverProtocol: `HTTP/${req.httpVersion}`,
-    remoteAddr: socket?.remoteAddress,
-    remotePort: socket?.remotePort,
-    scheme: (socket as { encrypted?: boolean } | null)?.encrypted ? "https" : "http",
+  const vars = metaVariablesFromMessage(req, {
+    target: mounted.originalUrl,
     scriptName: mounted.baseUrl ? unquoteToBytes(mounted.baseUrl) : "",
   });
+  const socket = req.socket;
   if (socket?.localAddress) vars.SERVER_ADDR = socket.localAddress;
   return vars;
 }

@@ -5,7 +5,7 @@ import { badRequestPage } from "../core/error-app.js";
 import { ClientGoneError, ProtocolError } from "../core/errors.js";
 import { type RunOptions, runApp } from "../core/run.js";
 import type { Application, Environ, ErrorStream, Headers, Outcome, Sink } from "../core/types.js";
-import { metaVariablesFromRequest } from "../protocol/cgi.js";
+import { metaVariablesFromMessage } from "../protocol/incoming.js";
 
 export interface ServeOptions {
   /** Address to listen on; default "127.0.0.1" (this server is not meant to face a network). */
@@ -82,7 +82,7 @@ async function handle(
   });
   let environ: Environ;
   try {
-    environ = buildEnviron(metaVariables(req), {
+    environ = buildEnviron(metaVariablesFromMessage(req), {
       source: req,
       // Chunked uploads carry no Content-Length: the body runs to the end of the request stream.
       bodyWithoutLength: "until-end",
@@ -103,25 +103,6 @@ async function handle(
     errorApp: options.errorApp,
   });
   if (options.log) accessLog(req, describeOutcome(outcome), outcome.bytesSent, started);
-}
-
-function metaVariables(req: IncomingMessage): Record<string, string> {
-  const socket = req.socket;
-  // Node decodes header bytes as latin-1, so these are already byte strings (design §1).
-  const headers: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
-  }
-  return metaVariablesFromRequest({
-    method: req.method ?? "GET",
-    target: req.url ?? "/",
-    headers,
-    serverName: socket.localAddress ?? "localhost",
-    serverPort: socket.localPort,
-    serverProtocol: `HTTP/${req.httpVersion}`,
-    remoteAddr: socket.remoteAddress,
-    remotePort: socket.remotePort,
-  });
 }
 
 /** The core's Sink over a ServerResponse: headers raw and in order, writes with backpressure. */
