@@ -44,6 +44,23 @@ export class SystemdNotifier {
     return this.send([`STATUS=${text}`]);
   }
 
+  /**
+   * Resolves once every state sent so far has left, or after `ms`: a process about to exit
+   * waits for its STOPPING=1 (exiting first would kill it in the queue), but never long on a
+   * systemd-notify that hangs.
+   */
+  settled(ms = 2000): Promise<void> {
+    if (!this.#enabled) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+      this.#queue.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   /** Sends the assignments after those sent before; never rejects. */
   send(assignments: string[]): Promise<void> {
     if (!this.#enabled) return Promise.resolve();

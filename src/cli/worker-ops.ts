@@ -49,5 +49,6 @@ export function workerModeHooks(
       master.on("stopping", () => void systemd.stopping());
     },
     ready: (master: Master) => void systemd.ready(`${master.target} workers ready`),
+    beforeExit: () => systemd.settled(),
   };
 }

@@ -50,5 +50,16 @@ describeIntegration(
       const usec = BigInt(/MONOTONIC_USEC=(\d+)/.exec(sent[1])?.[1] ?? "0");
       expect(usec >= before && usec <= process.hrtime.bigint() / 1000n).toBe(true);
     }, 30_000);
+
+    test("settled() resolves once the queued states have left: a process may exit then", async () => {
+      const socket = await startNotifySocket();
+      sockets.push(socket);
+      const notifier = new SystemdNotifier({ NOTIFY_SOCKET: socket.path });
+      void notifier.ready();
+      void notifier.stopping();
+      await notifier.settled(20_000);
+      // No waiting here: STOPPING=1 was read before settled() resolved.
+      expect(socket.messages.some((m) => m.startsWith("STOPPING=1"))).toBe(true);
+    }, 30_000);
   },
 );

@@ -158,6 +158,7 @@ export async function serveFastCgi(
   const exit = (closed: Promise<void>) =>
     closed
       .then(() => accessLogFile?.close())
+      .then(() => systemd.settled())
       .then(
         () => process.exit(0),
         () => process.exit(1),

@@ -29,6 +29,8 @@ export interface WorkerModeHooks {
   master?: (master: Master) => void;
   /** In the master, once every worker is ready. */
   ready?: (master: Master) => void;
+  /** In the master, after it stopped and before the process exits (STOPPING=1 must leave). */
+  beforeExit?: () => Promise<void>;
 }
 
 /**
@@ -59,7 +61,10 @@ export async function serveWithWorkers(
   });
   hooks.master?.(master);
   installMasterSignals(master);
-  master.on("stopped", () => process.exit(process.exitCode ?? 0));
+  master.on("stopped", () => {
+    const settled = hooks.beforeExit?.() ?? Promise.resolve();
+    settled.then(() => process.exit(process.exitCode ?? 0));
+  });
   const where = address ?? { fd: systemdListenFd() ?? 0 };
   try {
     await master.listen(where);
