@@ -1,5 +1,5 @@
 // fromFetch's cost per request, in process, without sockets: the environ a FastCGI request for
-// `GET /` gets behind nginx (Debian's stock params), run through the core (runApp) into a sink
+// `GET /` gets behind nginx (tsgi_params, bench/micro/environ.mjs), run through the core (runApp) into a sink
 // that drops everything. Each line is one app; the difference between lines is what a layer
 // costs. Single-threaded wall time per request on an otherwise idle core is the CPU it costs.
 //
@@ -28,47 +28,11 @@ const { values: opts } = parseArgs({
 const dist = await import(pathToFileURL(join(ROOT, "dist/index.js")).href);
 const { default: hello } = await import(pathToFileURL(join(ROOT, "examples/hello.mjs")).href);
 const { default: hono } = await import(pathToFileURL(join(ROOT, "bench/apps/hono-hello.mjs")).href);
-const { buildEnviron, runApp, fromFetch } = dist;
-
-const PARAMS = (path) => ({
-  QUERY_STRING: "",
-  REQUEST_METHOD: "GET",
-  CONTENT_TYPE: "",
-  CONTENT_LENGTH: "",
-  SCRIPT_NAME: path,
-  REQUEST_URI: path,
-  DOCUMENT_URI: path,
-  DOCUMENT_ROOT: "/usr/share/nginx/html",
-  SERVER_PROTOCOL: "HTTP/1.1",
-  REQUEST_SCHEME: "http",
-  GATEWAY_INTERFACE: "CGI/1.1",
-  SERVER_SOFTWARE: "nginx/1.22.1",
-  REMOTE_ADDR: "127.0.0.1",
-  REMOTE_PORT: "51234",
-  SERVER_ADDR: "127.0.0.1",
-  SERVER_PORT: "8080",
-  SERVER_NAME: "localhost",
-  REDIRECT_STATUS: "200",
-  HTTP_HOST: "127.0.0.1:8080",
-  HTTP_USER_AGENT: "wrk",
-});
-
-const errors = { write() {}, flush() {} };
-const signal = new AbortController().signal;
-const sink = { commit() {}, write() {}, end() {}, abort() {} };
-const environFor = (path) =>
-  buildEnviron(PARAMS(path), {
-    source: null,
-    bodyWithoutLength: "until-end",
-    errors,
-    signal,
-    multithread: false,
-    multiprocess: true,
-    runOnce: false,
-  });
+const { runApp, fromFetch } = dist;
+const { environFor, nullSink } = await import("./environ.mjs");
 
 const viaCore = (app, path) => async () => {
-  const outcome = await runApp(app, environFor(path), sink);
+  const outcome = await runApp(app, environFor(path), nullSink);
   if (outcome.kind !== "ok") throw new Error(`${path}: ${outcome.kind} ${outcome.error}`);
 };
 

@@ -12,7 +12,8 @@ import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { Duplex } from "node:stream";
 import { parseArgs } from "node:util";
-import { buildEnviron, fromNode, runApp } from "../../dist/index.js";
+import { fromNode, runApp } from "../../dist/index.js";
+import { environFor, nullSink } from "./environ.mjs";
 
 const require = createRequire(import.meta.url);
 const express = require("express");
@@ -47,54 +48,18 @@ const bare = (_req, res) => {
   res.end("hello");
 };
 
-// What nginx sends for `GET /` through its stock fastcgi_params (bench/micro/fastcgi-path.mjs).
-const PARAMS = [
-  ["QUERY_STRING", ""],
-  ["REQUEST_METHOD", "GET"],
-  ["CONTENT_TYPE", ""],
-  ["CONTENT_LENGTH", ""],
-  ["SCRIPT_NAME", ""],
-  ["REQUEST_URI", "/"],
-  ["DOCUMENT_URI", "/"],
-  ["DOCUMENT_ROOT", "/usr/share/nginx/html"],
-  ["SERVER_PROTOCOL", "HTTP/1.1"],
-  ["REQUEST_SCHEME", "http"],
-  ["GATEWAY_INTERFACE", "CGI/1.1"],
-  ["SERVER_SOFTWARE", "nginx/1.22.1"],
-  ["REMOTE_ADDR", "127.0.0.1"],
-  ["REMOTE_PORT", "51234"],
-  ["SERVER_ADDR", "127.0.0.1"],
-  ["SERVER_PORT", "8080"],
-  ["SERVER_NAME", "localhost"],
-  ["PATH_INFO", "/"],
-  ["HTTP_HOST", "127.0.0.1"],
-];
+/** One request through fromNode and runApp, as the FastCGI front-end makes it. */
+function viaTsgi(app) {
+  return runApp(app, environFor("/"), sink);
+}
 
-const errors = { write() {}, flush() {} };
-const signal = new AbortController().signal;
 let bytes = 0;
 const sink = {
-  commit() {},
+  ...nullSink,
   write(chunk) {
     bytes += chunk.length;
   },
-  end() {},
-  abort() {},
 };
-
-/** One request through fromNode and runApp, as the FastCGI front-end makes it. */
-function viaTsgi(app) {
-  const environ = buildEnviron(Object.fromEntries(PARAMS), {
-    source: null,
-    bodyWithoutLength: "until-end",
-    errors,
-    signal,
-    multithread: false,
-    multiprocess: true,
-    runOnce: false,
-  });
-  return runApp(app, environ, sink);
-}
 
 /** A node:http server fed a keep-alive `GET /` at a time over an in-memory socket. */
 function nativeDriver(listener) {
