@@ -5,7 +5,7 @@ import { adapterOption } from "../adapter-option.js";
 import { parseDuration } from "../duration.js";
 import { addOpsFlags } from "../ops-flags.js";
 import { type OpsFlags, opsServerOptions } from "../ops-options.js";
-import { graceOf, serveFastCgi } from "./run.js";
+import { graceOf, serveFastCgi } from "./serve-fastcgi.js";
 import type { WorkerFlags } from "./workers.js";
 
 export interface FcgiFlags extends WorkerFlags, OpsFlags {

@@ -1,15 +1,7 @@
 import { fstatSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
-import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
-import { systemdListenFd } from "../../frontends/fastcgi/listen-fds.js";
-import { createFastCgiServer, DEFAULT_SHUTDOWN_GRACE_MS } from "../../frontends/fastcgi/server.js";
 import { adapterOption } from "../adapter-option.js";
-import { loadApp } from "../load-app.js";
-import type { LogFile } from "../log-file.js";
-import { type OpsFlags, opsServerOptions } from "../ops-options.js";
-import { SystemdNotifier } from "../systemd.js";
 import type { FcgiFlags } from "./fcgi.js";
-import type { WorkerFlags } from "./workers.js";
 
 /**
  * `tsgi run APP`: the backend picks its protocol from how it was started (design §2). This
@@ -20,6 +12,9 @@ export async function runRunCommand(spec: string, flags: FcgiFlags = {}): Promis
   // A worker of `tsgi run APP --workers N` has no socket on fd 0: its master does.
   const mode = flags.workers && process.env.TSGI_WORKER ? "fastcgi" : detectMode();
   if (mode === "fastcgi") {
+    // Loaded only here: a CGI process (the other branch) pays for none of the FastCGI server.
+    const { graceOf, serveFastCgi } = await import("./serve-fastcgi.js");
+    const { opsServerOptions } = await import("../ops-options.js");
     await serveFastCgi(spec, undefined, opsServerOptions(flags), graceOf(flags), flags);
   } else if (mode === "cgi") {
     const cgi = await import("./cgi.js");
@@ -30,11 +25,6 @@ export async function runRunCommand(spec: string, flags: FcgiFlags = {}): Promis
     );
     process.exitCode = 2;
   }
-}
-
-/** `--graceful-timeout`, or its alias `--shutdown-timeout` (issue 10 §2). */
-export function graceOf(flags: FcgiFlags): number | undefined {
-  return flags.gracefulTimeout ?? flags.shutdownTimeout;
 }
 
 /**
@@ -50,11 +40,6 @@ export function detectMode(): "fastcgi" | "cgi" | null {
 
 function hasSystemdSocket(): boolean {
   return Number(process.env.LISTEN_FDS) > 0 && Number(process.env.LISTEN_PID) === process.pid;
-}
-
-/** Without --listen: systemd's socket (LISTEN_FDS, fd 3), else fd 0 (FastCGI 1.0 §2.2). */
-export function defaultAddress(): { fd: number } {
-  return { fd: systemdListenFd() ?? 0 };
 }
 
 function isSocket(fd: number): boolean {
@@ -95,89 +80,6 @@ function procTable(file: string, inodeColumn: number, inode: string): string[] |
     if (fields[inodeColumn] === inode) return fields;
   }
   return undefined;
-}
-
-/**
- * Loads APP, serves it over FastCGI on `address` until SIGTERM/SIGINT, and prints
- * `tsgi: FastCGI on ADDR` once listening. A listen failure (a live socket, a port in use) is one
- * line on stderr and exit code 1. The first signal stops accepting and lets the requests in
- * flight finish (up to `graceMs`), so a restart behind nginx cuts no response short; a second
- * signal aborts them. Either way the process exits 0. Under systemd (NOTIFY_SOCKET) it reports
- * READY=1 once listening and STOPPING=1 on the first signal; SIGUSR1 reopens the access log.
- */
-export async function serveFastCgi(
-  spec: string,
-  address: string | { fd: number } | undefined,
-  options: FastCgiOptions,
-  graceMs = DEFAULT_SHUTDOWN_GRACE_MS,
-  flags: WorkerFlags & OpsFlags = {},
-): Promise<void> {
-  if (flags.workers) {
-    const { serveWithWorkers } = await import("./workers.js");
-    const { workerModeHooks } = await import("../worker-ops.js");
-    const hooks = workerModeHooks(options, flags);
-    return serveWithWorkers(
-      spec,
-      address ?? defaultAddress(),
-      hooks.options,
-      graceMs,
-      flags,
-      hooks,
-    );
-  }
-  address ??= defaultAddress();
-  // Without a handler SIGUSR1 opens the inspector on 127.0.0.1:9229: install one first.
-  const reopen: Array<() => void> = [];
-  process.on("SIGUSR1", () => {
-    for (const again of reopen) again();
-  });
-  let app = await loadApp(spec, undefined, flags.adapter);
-  let accessLogFile: LogFile | null = null;
-  if (flags.accessLog) {
-    const { withAccessLog } = await import("../access-log-file.js");
-    const logged = withAccessLog(app, flags.accessLog, flags.accessLogFormat);
-    app = logged.app;
-    accessLogFile = logged.file;
-    reopen.push(() => logged.file.reopen());
-  }
-  const server = createFastCgiServer(app, options);
-  try {
-    await server.listen(address);
-  } catch (error) {
-    const where = typeof address === "string" ? address : `fd ${address.fd}`;
-    process.stderr.write(
-      `tsgi: cannot listen on ${where}: ${error instanceof Error ? error.message : error}\n`,
-    );
-    process.exitCode = 1;
-    await server.close().catch(() => {});
-    return;
-  }
-  process.stderr.write(`tsgi: FastCGI on ${server.address()}\n`);
-  const systemd = new SystemdNotifier();
-  void systemd.ready(`serving on ${server.address()}`);
-  const exit = (closed: Promise<void>) =>
-    closed
-      .then(() => accessLogFile?.close())
-      .then(() => systemd.settled())
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  const now = () => {
-    process.off("SIGINT", now);
-    process.off("SIGTERM", now);
-    exit(server.close());
-  };
-  const graceful = () => {
-    process.off("SIGINT", graceful);
-    process.off("SIGTERM", graceful);
-    process.on("SIGINT", now);
-    process.on("SIGTERM", now);
-    void systemd.stopping();
-    exit(server.shutdown(graceMs));
-  };
-  process.on("SIGINT", graceful);
-  process.on("SIGTERM", graceful);
 }
 
 /** `addOptions` adds the `--workers` flags (fcgi.ts): commander stays out of the CGI path. */
