@@ -1,19 +1,10 @@
+import { HOP_BY_HOP } from "../core/headers.js";
 import type { Body, Environ, Headers, StartResponse } from "../core/types.js";
 import { nodeHttp } from "./builtins.js";
 import { lightParts } from "./fetch-light-response.js";
 
 // RFC 9110 §7.6.1 and PEP 3333: hop-by-hop fields belong to one connection, not to the response.
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "transfer-encoding",
-  "upgrade",
-  "te",
-  "trailer",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-]);
+const DROPPED = new Set([...HOP_BY_HOP, "proxy-connection"]);
 
 // RFC 9110 §15.3.5, §15.4.5: these never have content; nor has any answer to HEAD (§9.3.2).
 const NO_BODY = new Set([204, 205, 304]);
@@ -150,7 +141,7 @@ function responseHeaders(source: globalThis.Headers): Headers {
   source.forEach((value, name) => {
     if (name === "set-cookie") cookies = true;
     else if (name === "connection") connection = value;
-    else if (!HOP_BY_HOP.has(name)) headers.push([name, value]);
+    else if (!DROPPED.has(name)) headers.push([name, value]);
   });
   if (connection) {
     const named = connectionTokens(connection);

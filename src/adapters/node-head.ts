@@ -1,3 +1,4 @@
+import { HOP_BY_HOP } from "../core/headers.js";
 import type { Headers } from "../core/types.js";
 
 /** A response head that Node serialised, as the core's startResponse takes it. */
@@ -14,19 +15,7 @@ export interface ParsedHead {
 // RFC 9110 §7.6.1 and PEP 3333: hop-by-hop fields belong to the connection, which here is the
 // web server's; the core refuses them. Date is dropped too: the web server adds its own, as
 // nginx's proxy_pass hides the upstream's by default (proxy_hide_header).
-const DROPPED = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "trailers",
-  "transfer-encoding",
-  "upgrade",
-  "date",
-]);
+const DROPPED = new Set([...HOP_BY_HOP, "proxy-connection", "date"]);
 
 const CRLF = "\r\n";
 

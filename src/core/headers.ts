@@ -8,8 +8,9 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 const STATUS = /^([1-9]\d\d) (.*)$/s;
 
-// PEP 3333: "hop-by-hop" headers are the server's business, never the application's.
-const HOP_BY_HOP = new Set([
+// PEP 3333: "hop-by-hop" headers are the server's business, never the application's. The
+// adapters drop these (plus proxy-connection) from what a framework writes, before the check.
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "connection",
   "keep-alive",
   "proxy-authenticate",
