@@ -78,8 +78,8 @@ describe("the master's status page in worker mode", () => {
     const a = fake.worker(1);
     const b = fake.worker(2);
     const gone = fake.worker(3);
-    const starting = fake.worker(4, "starting");
-    const draining = fake.worker(5, "draining");
+    fake.worker(4, "starting");
+    fake.worker(5, "draining");
     const dispatch = (w: WorkerInfo, r: WorkerOpsReport) =>
       fake.master.messages.dispatch(w, { kind: "ops", report: r });
     dispatch(a, report(1001, { requests: 10, state: "Running" }, 1));
@@ -106,8 +106,6 @@ describe("the master's status page in worker mode", () => {
     });
     expect(page["active processes"]).toBe(2);
     expect(page["total processes"]).toBe(4);
-    expect(starting.pid).toBe(1004);
-    expect(draining.pid).toBe(1005);
   });
 
   test("access-log lines from workers go to the one writer; the peek is installed only for a page", () => {
