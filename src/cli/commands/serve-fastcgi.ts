@@ -1,6 +1,7 @@
 import type { FastCgiOptions } from "../../frontends/fastcgi/limits.js";
 import { systemdListenFd } from "../../frontends/fastcgi/listen-fds.js";
 import { createFastCgiServer, DEFAULT_SHUTDOWN_GRACE_MS } from "../../frontends/fastcgi/server.js";
+import { onReopenLogs, reopenLogs } from "../../frontends/fastcgi/workers/signals.js";
 import { loadApp } from "../load-app.js";
 import type { LogFile } from "../log-file.js";
 import type { OpsFlags } from "../ops-options.js";
@@ -51,10 +52,7 @@ export async function serveFastCgi(
   }
   address ??= defaultAddress();
   // Without a handler SIGUSR1 opens the inspector on 127.0.0.1:9229: install one first.
-  const reopen: Array<() => void> = [];
-  process.on("SIGUSR1", () => {
-    for (const again of reopen) again();
-  });
+  process.on("SIGUSR1", () => reopenLogs((line) => process.stderr.write(`${line}\n`)));
   let app = await loadApp(spec, undefined, flags.adapter);
   let accessLogFile: LogFile | null = null;
   if (flags.accessLog) {
@@ -62,7 +60,7 @@ export async function serveFastCgi(
     const logged = withAccessLog(app, flags.accessLog, flags.accessLogFormat);
     app = logged.app;
     accessLogFile = logged.file;
-    reopen.push(() => logged.file.reopen());
+    onReopenLogs(() => logged.file.reopen());
   }
   const server = createFastCgiServer(app, options);
   try {
