@@ -5,6 +5,8 @@
  * percent-decoded again, so `/%252e%252e` names a file literally called `%2e%2e`.
  */
 
+import { quoteBytes } from "../core/url.js";
+
 export type Resolved =
   | { kind: "bad-request"; reason: string }
   | { kind: "dotfile" }
@@ -41,19 +43,6 @@ export function resolvePathInfo(pathInfo: string, allowDotfiles: boolean): Resol
   return { kind: "path", segments, directory };
 }
 
-// RFC 3986 pchar minus "%" escapes: unreserved, sub-delims, ":" and "@" (and "/" between).
-const SAFE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]$/;
-
-function quote(segment: string): string {
-  let out = "";
-  for (const char of segment) {
-    out += SAFE.test(char)
-      ? char
-      : `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`;
-  }
-  return out;
-}
-
 /**
  * The Location of a directory's redirect: an absolute path (RFC 9110 §10.2.2 allows a relative
  * reference), percent-encoded from SCRIPT_NAME and the normalised segments, with the query
@@ -62,7 +51,7 @@ function quote(segment: string): string {
  */
 export function directoryLocation(scriptName: string, segments: string[], query: string): string {
   const script = scriptName.split("/").filter((s) => s !== "");
-  const path = [...script, ...segments].map(quote).join("/");
+  const path = [...script, ...segments].map(quoteBytes).join("/");
   const location = path === "" ? "/" : `/${path}/`;
   const q = query.replace(
     /[^\x21-\x7e]/g,

@@ -27,6 +27,7 @@
  */
 import { isFileWrapper } from "../core/file-wrapper.js";
 import type { Application } from "../core/types.js";
+import { quoteBytes } from "../core/url.js";
 import { captureResponse, closeBody } from "./capture-response.js";
 
 export type XSendfileType = "X-Accel-Redirect" | "X-Sendfile" | "X-Lighttpd-Send-File";
@@ -124,20 +125,11 @@ function headerFor(
   return null;
 }
 
-// RFC 3986 unreserved and the path sub-delims that no server reads specially; "/" kept.
-const SAFE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]$/;
-
-/** Percent-encodes every byte outside SAFE: "%", "?", "#", spaces, control and 8-bit bytes. */
+/** Percent-encodes every byte outside a URL path's safe set: "%", "?", "#", spaces, 8-bit bytes. */
 function encodePercent(bytes: Buffer): string {
-  let out = "";
-  for (const byte of bytes) {
-    const char = String.fromCharCode(byte);
-    out += SAFE.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  }
-  return out;
+  return quoteBytes(bytes.toString("latin1"));
 }
 
-/** The bytes as a header value (a byte string), or null when one is a control byte. */
 function encodeRaw(bytes: Buffer): string | null {
   return bytes.some((byte) => byte < 0x20 || byte === 0x7f) ? null : bytes.toString("latin1");
 }
