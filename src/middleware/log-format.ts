@@ -6,6 +6,8 @@
  * logs), `json` (one ASCII-only object per line), a template of nginx-style `$variables`, or
  * one of Apache's `%` directives (log-apache.ts).
  */
+
+import { MONTHS } from "./http/http-date.js";
 import { compileApacheFormat, isApacheFormat } from "./log-apache.js";
 
 /** What one log line is made of. Strings are byte strings, as in the environ. */
@@ -64,7 +66,6 @@ export const COMBINED =
 
 type Getter = (fields: AccessLogFields) => string;
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
 /** The local time with its offset, both nginx and Apache: `05/Dec/2026:04:36:18 +0000`. */

@@ -3,7 +3,21 @@
  * three forms a recipient MUST accept (IMF-fixdate, obsolete RFC 850, ANSI C asctime).
  */
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+/** Month names as HTTP-dates (RFC 9110 §5.6.7) and Apache/nginx log times spell them. */
+export const MONTHS = [
+  "Jan",
+  "Feb",
+  "Mar",
+  "Apr",
+  "May",
+  "Jun",
+  "Jul",
+  "Aug",
+  "Sep",
+  "Oct",
+  "Nov",
+  "Dec",
+];
 
 /** `Sun, 06 Nov 1994 08:49:37 GMT` for a time in milliseconds (sub-second part dropped). */
 export function formatHttpDate(ms: number): string {
