@@ -109,7 +109,7 @@ function configure(options: SessionOptions): Config {
     "x",
     cookieAttributes(
       options,
-      options.secure !== false && (options.secure === true || /^__/.test(name)),
+      options.secure !== false && (options.secure === true || SECURE_PREFIX.test(name)),
     ),
   );
   return {
@@ -210,10 +210,13 @@ function expiry(config: Config, payload: SessionPayload): number {
   return config.idleMs === undefined ? absolute : Math.min(absolute, payload.t + config.idleMs);
 }
 
+// RFC 6265bis §4.1.3: a __Secure- or __Host- name is only accepted with Secure.
+const SECURE_PREFIX = /^__(secure|host)-/i;
+
 function isSecure(config: Config, environ: Environ): boolean {
   const secure = config.options.secure ?? "auto";
   if (secure === "auto")
-    return environ["tsgi.url_scheme"] === "https" || /^__(secure|host)-/i.test(config.name);
+    return environ["tsgi.url_scheme"] === "https" || SECURE_PREFIX.test(config.name);
   return secure;
 }
 
