@@ -34,7 +34,7 @@ export function resolveTarget(handler: NodeHandler): Target {
       let callback: NodeListener | undefined;
       return { listener: (req, res) => (callback ??= koa.callback())(req, res), booting: null };
     }
-    if (typeof shape.emit === "function" && typeof shape.listeners === "function") {
+    if (isServer(shape)) {
       const server = handler as { emit(event: string, ...args: unknown[]): unknown };
       return { listener: (req, res) => server.emit("request", req, res), booting: null };
     }
@@ -63,4 +63,10 @@ function fastifyTarget(fastify: { ready(): PromiseLike<unknown>; routing: NodeLi
     },
   };
   return target;
+}
+
+// An http.Server (or https): what the app loader's detection calls one (app-kind.ts), plus the
+// emit this adapter calls.
+function isServer(shape: Record<string, unknown>): boolean {
+  return ["listen", "listeners", "emit"].every((name) => typeof shape[name] === "function");
 }
