@@ -28,7 +28,7 @@ export function fcgiCommand(spec: string, flags: FcgiFlags): Promise<void> {
   return serveFastCgi(spec, flags.listen, fastCgiOptions(flags), graceOf(flags), flags);
 }
 
-export function fastCgiOptions(flags: FcgiFlags): FastCgiOptions {
+function fastCgiOptions(flags: FcgiFlags): FastCgiOptions {
   return {
     socketMode: flags.socketMode,
     maxConns: flags.maxConns,
@@ -42,7 +42,7 @@ export function fastCgiOptions(flags: FcgiFlags): FastCgiOptions {
   };
 }
 
-export function positive(value: string): number {
+function positive(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) {
     throw new InvalidArgumentError("not a positive integer");

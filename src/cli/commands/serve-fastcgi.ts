@@ -18,7 +18,7 @@ export function graceOf(flags: FcgiFlags): number | undefined {
 }
 
 /** Without --listen: systemd's socket (LISTEN_FDS, fd 3), else fd 0 (FastCGI 1.0 §2.2). */
-export function defaultAddress(): { fd: number } {
+function defaultAddress(): { fd: number } {
   return { fd: systemdListenFd() ?? 0 };
 }
 
