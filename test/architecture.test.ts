@@ -230,11 +230,19 @@ describe("what a CGI process loads before the app", () => {
     "%s loads no adapter and no package at start-up",
     (entry) => {
       const { files, packages } = startupGraph(entry);
-      expect(files.size).toBeGreaterThan(3);
+      // The reader found the entry's imports (cli/commands/run.ts has one left: adapter-option).
+      expect(files.size).toBeGreaterThan(1);
       expect([...files].filter((file) => file.startsWith("adapters/"))).toEqual([]);
       expect([...packages]).toEqual([]);
     },
   );
+
+  // `tsgi run` under CGI: the FastCGI server, the systemd notifier and the workers load only
+  // when fd 0 is a socket (cli/commands/serve-fastcgi.ts, through import()).
+  test("cli/commands/run.ts loads no FastCGI server at start-up", () => {
+    const { files } = startupGraph("cli/commands/run.ts");
+    expect([...files].filter((file) => /fastcgi|systemd|serve-fastcgi/.test(file))).toEqual([]);
+  });
 
   test("the adapters are reached from the entry through import() only", () => {
     const adapt = readFileSync(join(SRC, "adapt.ts"), "utf8");
