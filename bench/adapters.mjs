@@ -23,6 +23,14 @@ const PAIRS = [
     native: ["bench/apps/node-hello.mjs"],
   },
   {
+    name: "node-bare",
+    label: "bare listener (fromNode) vs the same on node:http",
+    routes: ["/"],
+    tsgi: "bench/apps/node-adapted.mjs:bare",
+    native: ["bench/apps/node-hello.mjs"],
+    needs: "fromNode",
+  },
+  {
     name: "hono",
     label: "Hono (fromFetch) vs @hono/node-server",
     routes: ["/", "/json"],

@@ -114,7 +114,9 @@ function real(request: LazyRequest): Request {
 function headersOf(request: LazyRequest): Headers {
   let headers = request[HEADERS];
   if (!headers) {
-    headers = new Headers(requestHeaders(request[ENVIRON]));
+    headers = new Headers();
+    const raw = requestHeaders(request[ENVIRON]);
+    for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
     request[HEADERS] = headers;
   }
   return headers;

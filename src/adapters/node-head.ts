@@ -19,6 +19,35 @@ const DROPPED = new Set([...HOP_BY_HOP, "proxy-connection", "date"]);
 
 const CRLF = "\r\n";
 
+// Most responses of an app repeat a few heads (a route's Content-Type, Content-Length and ETag
+// are the same every time): parsing one costs ~1 µs a request, a lookup a hash of the string.
+// Bounded, so heads that vary (Set-Cookie, Location) cannot grow it: it starts over when full.
+const MEMO_MAX = 256;
+const MEMO_MAX_HEAD = 1024;
+const memo = new Map<string, ParsedHead>();
+
+/**
+ * {@link parseHead}, remembered for heads seen before. The headers are fresh pairs every time:
+ * middleware between the adapter and the core may change the list it is given.
+ */
+export function parseHeadMemo(head: string): ParsedHead {
+  const known = memo.get(head);
+  if (known !== undefined) {
+    const headers: Headers = new Array(known.headers.length);
+    for (let i = 0; i < headers.length; i++) {
+      const pair = known.headers[i];
+      headers[i] = [pair[0], pair[1]];
+    }
+    return { status: known.status, code: known.code, headers, chunked: known.chunked };
+  }
+  const parsed = parseHead(head);
+  if (head.length <= MEMO_MAX_HEAD) {
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(head, { ...parsed, headers: parsed.headers.map(([name, value]) => [name, value]) });
+  }
+  return parsed;
+}
+
 /**
  * Parses the head `ServerResponse` wrote to its socket ("HTTP/1.1 200 OK\r\nName: value\r\n...",
  * without the blank line). Node validated every name and value already (no CR, LF or chars above

@@ -12,9 +12,7 @@ export function createRequest(socket: NodeSocket, environ: Environ): IncomingMes
   req.method = environ.REQUEST_METHOD;
   req.url = target;
   setVersion(req, environ.SERVER_PROTOCOL);
-  const raw: string[] = [];
-  for (const [name, value] of requestHeaders(environ)) raw.push(name, value);
-  setRawHeaders(req, raw);
+  setRawHeaders(req, requestHeaders(environ));
   if (mount !== "") {
     // Express's router starts from these when present (router: `req.baseUrl || ''`,
     // `req.originalUrl || req.url`), exactly as for an app mounted with app.use(mount, app).

@@ -25,7 +25,6 @@ export function serveNode(
   socket.req = req;
   socket.res = res;
   res.on("finish", onResponseFinish);
-  socket.on("drain", onSocketDrain);
   const input = environ["tsgi.input"];
   switch (bodyKind(environ)) {
     case "none":
@@ -147,16 +146,4 @@ function emitClose(res: ServerResponse): void {
   state.destroyed = true;
   state._closed = true;
   res.emit("close");
-}
-
-let needDrain: symbol | undefined;
-
-// Node's server forwards a socket's 'drain' to the response that asked for it
-// (socketOnDrain); without it an app that honours backpressure stalls (srvx#208).
-function onSocketDrain(this: NodeSocket): void {
-  const res = this._httpMessage as (ServerResponse & Record<symbol, unknown>) | null;
-  if (res === null || !res.writableNeedDrain) return;
-  needDrain ??= Object.getOwnPropertySymbols(res).find((key) => key.description === "kNeedDrain");
-  if (needDrain !== undefined) res[needDrain] = false;
-  res.emit("drain");
 }

@@ -26,36 +26,66 @@ export type NetSocketClass = new (environ: Environ, highWaterMark: number | unde
  */
 export function defineNetSocket(Base: typeof Duplex): NetSocketClass {
   return class NetSocket extends Base {
-    // What a net.Socket / tls.TLSSocket tells about the connection (Express reads these).
-    remoteAddress: string | undefined;
-    remotePort: number | undefined;
-    localAddress: string | undefined;
-    localPort: number | undefined;
-    remoteFamily: string | undefined;
-    /** Set (true) only for https, as tls.TLSSocket: Express's req.secure / req.protocol. */
-    encrypted?: true;
     /** net.Socket's flag: set when the response broke, so Node's onFinish emits no `finish`. */
     _hadError = false;
     /** The response on this socket, as Node's server keeps it (`assignSocket`). */
     _httpMessage: ServerResponse | null = null;
+    /** Set (true) only for https, as tls.TLSSocket: Express's req.secure / req.protocol. */
+    encrypted?: true;
 
     readonly environ: Environ;
     req: IncomingMessage | null = null;
     res: ServerResponse | null = null;
+    // What a net.Socket tells about the connection: read from the environ when asked (most
+    // requests never ask), or what the app assigned.
+    #facts: Partial<Record<Fact, string | number | undefined>> | null = null;
 
     constructor(environ: Environ, highWaterMark: number | undefined) {
       super({ decodeStrings: false, allowHalfOpen: true, writableHighWaterMark: highWaterMark });
       this.environ = environ;
-      const remotePort = environ.REMOTE_PORT;
-      const localPort = environ.SERVER_PORT;
-      this.remoteAddress = environ.REMOTE_ADDR;
-      this.remotePort =
-        typeof remotePort === "string" ? Number(remotePort) || undefined : undefined;
-      this.remoteFamily = this.remoteAddress?.includes(":") ? "IPv6" : "IPv4";
-      const serverAddr = environ.SERVER_ADDR;
-      this.localAddress = typeof serverAddr === "string" ? serverAddr : undefined;
-      this.localPort = Number(localPort) || undefined;
       if (environ["tsgi.url_scheme"] === "https") this.encrypted = true;
+    }
+
+    get remoteAddress(): string | undefined {
+      return this.#fact("remoteAddress") as string | undefined;
+    }
+    set remoteAddress(value: string | undefined) {
+      this.#set("remoteAddress", value);
+    }
+    get remotePort(): number | undefined {
+      return this.#fact("remotePort") as number | undefined;
+    }
+    set remotePort(value: number | undefined) {
+      this.#set("remotePort", value);
+    }
+    get remoteFamily(): string | undefined {
+      return this.#fact("remoteFamily") as string | undefined;
+    }
+    set remoteFamily(value: string | undefined) {
+      this.#set("remoteFamily", value);
+    }
+    get localAddress(): string | undefined {
+      return this.#fact("localAddress") as string | undefined;
+    }
+    set localAddress(value: string | undefined) {
+      this.#set("localAddress", value);
+    }
+    get localPort(): number | undefined {
+      return this.#fact("localPort") as number | undefined;
+    }
+    set localPort(value: number | undefined) {
+      this.#set("localPort", value);
+    }
+
+    #fact(name: Fact): string | number | undefined {
+      const facts = this.#facts;
+      if (facts !== null && name in facts) return facts[name];
+      return connectionFact(this.environ, name);
+    }
+
+    #set(name: Fact, value: string | number | undefined): void {
+      this.#facts ??= {};
+      this.#facts[name] = value;
     }
 
     // net.Socket's API, as far as frameworks call it.
@@ -81,4 +111,24 @@ export function defineNetSocket(Base: typeof Duplex): NetSocketClass {
       return { address: this.localAddress, port: this.localPort ?? 0, family };
     }
   };
+}
+
+type Fact = "remoteAddress" | "remotePort" | "remoteFamily" | "localAddress" | "localPort";
+
+/** A connection fact from REMOTE_ADDR, REMOTE_PORT, SERVER_ADDR or SERVER_PORT. */
+function connectionFact(environ: Environ, name: Fact): string | number | undefined {
+  switch (name) {
+    case "remoteAddress":
+      return environ.REMOTE_ADDR;
+    case "remotePort":
+      return typeof environ.REMOTE_PORT === "string"
+        ? Number(environ.REMOTE_PORT) || undefined
+        : undefined;
+    case "remoteFamily":
+      return environ.REMOTE_ADDR?.includes(":") ? "IPv6" : "IPv4";
+    case "localAddress":
+      return typeof environ.SERVER_ADDR === "string" ? environ.SERVER_ADDR : undefined;
+    case "localPort":
+      return Number(environ.SERVER_PORT) || undefined;
+  }
 }

@@ -1,5 +1,6 @@
+import type { ServerResponse } from "node:http";
 import type { Environ, Headers, StartResponse } from "../core/types.js";
-import { Dechunker, parseHead } from "./node-head.js";
+import { Dechunker, parseHeadMemo } from "./node-head.js";
 import type { NodeSocketClass } from "./node-socket.js";
 import { aborted, type BodySocketClass } from "./node-socket-body.js";
 
@@ -30,6 +31,7 @@ export function defineResponseSide(Base: BodySocketClass): NodeSocketClass {
     #reject: ((error: unknown) => void) | null = null;
     #opened: { resolve: () => void; reject: (error: unknown) => void } | null = null;
     #listening = false;
+    #drainHeard = false;
 
     constructor(environ: Environ, startResponse: StartResponse, highWaterMark: number | undefined) {
       super(environ, highWaterMark);
@@ -87,7 +89,7 @@ export function defineResponseSide(Base: BodySocketClass): NodeSocketClass {
         if (encoding !== "latin1" && encoding !== "binary" && /[^\x00-\x7f]/.test(head)) {
           head = Buffer.from(head, "utf8").toString("latin1");
         }
-        const parsed = parseHead(head);
+        const parsed = parseHeadMemo(head);
         // RFC 9110 §15.2: 1xx interim responses (writeContinue, writeEarlyHints) cannot go
         // through CGI or FastCGI; the final head follows.
         if (parsed.code >= 100 && parsed.code < 200) {
@@ -116,6 +118,11 @@ export function defineResponseSide(Base: BodySocketClass): NodeSocketClass {
         return;
       }
       this.#held = callback;
+      // Only a write past the high-water mark is followed by 'drain': hear it from then on.
+      if (this.writableNeedDrain && !this.#drainHeard) {
+        this.#drainHeard = true;
+        this.on("drain", onSocketDrain);
+      }
       this.#wake();
     }
 
@@ -176,7 +183,7 @@ export function defineResponseSide(Base: BodySocketClass): NodeSocketClass {
         this.#opened = { resolve, reject };
         // Only a response still waiting a full turn of the event loop later needs to hear
         // that the client left (making tsgi.signal costs ~5 µs); most are done by then.
-        setImmediate(listenIfWaiting, this);
+        listenLater(this);
       });
     }
 
@@ -286,8 +293,34 @@ export function defineResponseSide(Base: BodySocketClass): NodeSocketClass {
   };
 }
 
-function listenIfWaiting(socket: { listenIfOpening(): void }): void {
-  socket.listenIfOpening();
+interface Opening {
+  listenIfOpening(): void;
+}
+
+// One setImmediate for all the responses that started waiting in a turn of the event loop, not
+// one each.
+let waiting: Opening[] = [];
+
+function listenLater(socket: Opening): void {
+  if (waiting.push(socket) === 1) setImmediate(listenAllWaiting);
+}
+
+function listenAllWaiting(): void {
+  const sockets = waiting;
+  waiting = [];
+  for (const socket of sockets) socket.listenIfOpening();
+}
+
+let needDrain: symbol | undefined;
+
+// Node's server forwards a socket's 'drain' to the response that asked for it
+// (socketOnDrain); without it an app that honours backpressure stalls (srvx#208).
+function onSocketDrain(this: { _httpMessage: unknown }): void {
+  const res = this._httpMessage as (ServerResponse & Record<symbol, unknown>) | null;
+  if (res === null || !res.writableNeedDrain) return;
+  needDrain ??= Object.getOwnPropertySymbols(res).find((key) => key.description === "kNeedDrain");
+  if (needDrain !== undefined) res[needDrain] = false;
+  res.emit("drain");
 }
 
 function describe(error: unknown): string {

@@ -88,22 +88,39 @@ function normalize(path: string): string {
 
 /**
  * The request headers a native server would have received, lower-case, from RFC 3875 §4.1.18
- * meta-variables. nginx and Apache drop header names holding `_`, so `HTTP_X_FOO_BAR` can only
- * have been `x-foo-bar`. CONTENT_TYPE and CONTENT_LENGTH are headers again (their HTTP_ copies,
- * which some servers also send, are skipped), and an empty HTTP_PROXY is the httpoxy guard of
- * `nginx/tsgi_params`, not a header the client sent.
+ * meta-variables, flat as Node's `rawHeaders` (name, value, name, value...). nginx and Apache
+ * drop header names holding `_`, so `HTTP_X_FOO_BAR` can only have been `x-foo-bar`.
+ * CONTENT_TYPE and CONTENT_LENGTH are headers again (their HTTP_ copies, which some servers also
+ * send, are skipped), and an empty HTTP_PROXY is the httpoxy guard of `nginx/tsgi_params`, not a
+ * header the client sent.
  */
-export function requestHeaders(environ: Environ): Array<[string, string]> {
-  const headers: Array<[string, string]> = [];
+export function requestHeaders(environ: Environ): string[] {
+  const raw: string[] = [];
   for (const key in environ) {
     if (!key.startsWith("HTTP_")) continue;
     const value = environ[key];
     if (typeof value !== "string") continue;
     if (key === "HTTP_CONTENT_TYPE" || key === "HTTP_CONTENT_LENGTH") continue;
     if (key === "HTTP_PROXY" && value === "") continue;
-    headers.push([key.slice(5).toLowerCase().replace(/_/g, "-"), value]);
+    raw.push(headerName(key), value);
   }
-  if (environ.CONTENT_TYPE) headers.push(["content-type", environ.CONTENT_TYPE]);
-  if (environ.CONTENT_LENGTH) headers.push(["content-length", environ.CONTENT_LENGTH]);
-  return headers;
+  if (environ.CONTENT_TYPE) raw.push("content-type", environ.CONTENT_TYPE);
+  if (environ.CONTENT_LENGTH) raw.push("content-length", environ.CONTENT_LENGTH);
+  return raw;
+}
+
+// The same few header names come with every request: remembered, not rebuilt each time. Bounded
+// (a client choosing names cannot grow it), it starts over when full.
+const NAMES_MAX = 512;
+const names = new Map<string, string>();
+
+/** "HTTP_X_FOO_BAR" -> "x-foo-bar". */
+function headerName(key: string): string {
+  let name = names.get(key);
+  if (name === undefined) {
+    name = key.slice(5).toLowerCase().replace(/_/g, "-");
+    if (names.size >= NAMES_MAX) names.clear();
+    names.set(key, name);
+  }
+  return name;
 }

@@ -83,6 +83,31 @@ describe("fromNode: the request", () => {
     expect(seen.headers).not.toHaveProperty("proxy");
   });
 
+  it("reads the connection from the environ until the app sets it, as on a net.Socket", async () => {
+    let seen: unknown[] = [];
+    const app = fromNode((req, res) => {
+      const socket = req.socket;
+      const before = [socket.remoteAddress, socket.remoteFamily, socket.remotePort];
+      // proxy-addr style code rewrites these on the socket; the assignment must stick.
+      socket.remoteAddress = "203.0.113.9";
+      (socket as { remotePort?: number }).remotePort = 4444;
+      seen = [...before, socket.remoteAddress, socket.remotePort, socket.address()];
+      res.end();
+    });
+    await runRaw(app, {
+      url: "/",
+      environ: { REMOTE_ADDR: "::1", REMOTE_PORT: "x", SERVER_ADDR: "::1", SERVER_PORT: "80" },
+    });
+    expect(seen).toEqual([
+      "::1",
+      "IPv6",
+      undefined,
+      "203.0.113.9",
+      4444,
+      { address: "::1", port: 80, family: "IPv6" },
+    ]);
+  });
+
   it.each([
     ["HTTP/1.0", "1.0", undefined],
     ["HTTP/1.1", "1.1", "2"],
@@ -462,6 +487,29 @@ describe("fromNode: the response", () => {
     expect(res.outcome.kind).toBe("gone");
     expect(events).toEqual(expect.arrayContaining(["req aborted", "req close", "res close"]));
     expect(events).not.toContain("res finish");
+  });
+
+  it("tells every waiting response that its client left, not only the first", async () => {
+    // Responses that wait past a turn of the event loop start listening together (one
+    // setImmediate for all of them): each must still hear its own client leave.
+    const controllers = [0, 1, 2].map(() => new AbortController());
+    const closed: number[] = [];
+    const app = fromNode((req, res) => {
+      const n = Number(req.url?.slice(1));
+      res.on("close", () => closed.push(n));
+    });
+    const runs = controllers.map((controller, n) =>
+      runRaw(app, { url: `/${n}`, signal: controller.signal }),
+    );
+    await tick();
+    await tick();
+    controllers[2].abort(new ClientGoneError());
+    controllers[0].abort(new ClientGoneError());
+    controllers[1].abort(new ClientGoneError());
+    const results = await Promise.all(runs);
+    for (let i = 0; i < 5; i++) await tick();
+    expect(results.map((r) => r.outcome.kind)).toEqual(["gone", "gone", "gone"]);
+    expect(closed.sort()).toEqual([0, 1, 2]);
   });
 
   it.each<[string, RequestListener]>([

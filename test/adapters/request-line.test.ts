@@ -60,16 +60,18 @@ describe("requestHeaders", () => {
       CONTENT_LENGTH: "2",
       HTTP_PROXY: "",
     });
+    // Flat, as Node's rawHeaders.
     expect(requestHeaders(environ)).toEqual([
-      ["host", "example.org"],
-      ["x-foo-bar", "1"],
-      ["cookie", "a=1; b=2"],
-      ["content-type", "application/json"],
-      ["content-length", "2"],
+      ...["host", "example.org"],
+      ...["x-foo-bar", "1"],
+      ...["cookie", "a=1; b=2"],
+      ...["content-type", "application/json"],
+      ...["content-length", "2"],
     ]);
   });
 
   test("a non-empty HTTP_PROXY is a header the client sent", () => {
-    expect(requestHeaders(testEnviron({ HTTP_PROXY: "x" }))).toContainEqual(["proxy", "x"]);
+    const raw = requestHeaders(testEnviron({ HTTP_PROXY: "x" }));
+    expect(raw[raw.indexOf("proxy") + 1]).toBe("x");
   });
 });

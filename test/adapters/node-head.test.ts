@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { parseHead, parseHeadMemo } from "../../src/adapters/node-head.js";
+
+const HEAD = [
+  "HTTP/1.1 200 OK",
+  "Content-Type: text/plain",
+  "Set-Cookie: a=1",
+  "Set-Cookie: b=2",
+  "Connection: close",
+  "Content-Length: 5",
+].join("\r\n");
+
+describe("parseHeadMemo", () => {
+  it("gives what parseHead gives, the first time and the next", () => {
+    const expected = parseHead(HEAD);
+    expect(expected.headers).toEqual([
+      ["Content-Type", "text/plain"],
+      ["Set-Cookie", "a=1"],
+      ["Set-Cookie", "b=2"],
+      ["Content-Length", "5"],
+    ]);
+    expect(parseHeadMemo(HEAD)).toEqual(expected);
+    expect(parseHeadMemo(HEAD)).toEqual(expected);
+  });
+
+  it("hands out fresh pairs: a change made downstream never reaches the next response", () => {
+    const first = parseHeadMemo(HEAD);
+    // What a middleware wrapping startResponse may do to the list it is given.
+    first.headers.push(["X-Added", "1"]);
+    first.headers[0][1] = "text/html";
+    const second = parseHeadMemo(HEAD);
+    expect(second.headers).toHaveLength(4);
+    expect(second.headers[0]).toEqual(["Content-Type", "text/plain"]);
+    expect(second.headers).not.toBe(first.headers);
+  });
+
+  it("stays right past its bound, with heads that never repeat", () => {
+    for (let i = 0; i < 600; i++) {
+      const head = `HTTP/1.1 200 OK\r\nSet-Cookie: id=${i}`;
+      expect(parseHeadMemo(head).headers).toEqual([["Set-Cookie", `id=${i}`]]);
+    }
+    expect(parseHeadMemo(HEAD)).toEqual(parseHead(HEAD));
+  });
+});
