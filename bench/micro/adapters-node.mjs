@@ -3,12 +3,14 @@
 // listener on node:http, whose server is fed the bytes of a keep-alive `GET /` over an
 // in-memory Duplex (Node's own parser and serialiser, no kernel). Both sides skip the transport
 // (FastCGI records, TCP), so the difference is what fromNode adds or saves over node:http.
+// Two more rows bound it: a tsgi app with no adapter (the core and environ alone), and a genuine
+// req/res pair with nothing around it (what any adapter handing out genuine objects pays).
 //
 //   npm run build && node bench/micro/adapters-node.mjs [--seconds 2] [--rounds 5] [--only NAME]
 //
 // Prints per case the median µs of CPU (process.cpuUsage) per request over the rounds.
 
-import { createServer } from "node:http";
+import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { Duplex } from "node:stream";
 import { parseArgs } from "node:util";
@@ -112,6 +114,35 @@ async function measure(run, seconds) {
   return (used.user + used.system) / count;
 }
 
+/** A tsgi app with no adapter: what the core and the environ cost on their own. */
+const tsgiHello = (_environ, startResponse) => {
+  startResponse("200 OK", [["Content-Type", "text/plain"]]);
+  return [HELLO];
+};
+const HELLO = Buffer.from("hello");
+
+/**
+ * The floor under any adapter that hands a listener genuine objects: an IncomingMessage and a
+ * ServerResponse on one reused socket that drops what it is given, the head serialised by Node,
+ * no parser, no transport, no tsgi.
+ */
+function reqResPair() {
+  const socket = new Duplex({ read() {}, write: (_chunk, _encoding, callback) => callback() });
+  return () => {
+    const req = new IncomingMessage(socket);
+    req.method = "GET";
+    req.url = "/";
+    const res = new ServerResponse(req);
+    res.sendDate = false;
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    bare(req, res);
+    res.detachSocket(socket);
+    req.push(null);
+    bytes += 1;
+  };
+}
+
 const cases = [
   ["express hello: node:http (in-memory socket)", nativeDriver(expressHello())],
   [
@@ -130,6 +161,8 @@ const cases = [
     )(fromNode(koaHello())),
   ],
   ["bare listener: node:http (in-memory socket)", nativeDriver(bare)],
+  ["bare listener: req/res pair only (the floor)", reqResPair()],
+  ["tsgi hello: runApp, no adapter", () => runApp(tsgiHello, environFor("/"), sink)],
   [
     "bare listener: fromNode + runApp",
     (

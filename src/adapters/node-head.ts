@@ -29,8 +29,12 @@ const memo = new Map<string, ParsedHead>();
 /**
  * {@link parseHead}, remembered for heads seen before. The headers are fresh pairs every time:
  * middleware between the adapter and the core may change the list it is given.
+ *
+ * `utf8` says the head went out in a UTF-8 string write: Node prepends its latin-1 head to a
+ * UTF-8 string chunk and writes both as UTF-8, so on the wire a header char above 0x7F is its
+ * UTF-8 bytes. Such a head is parsed from those bytes, and not remembered (it is rare).
  */
-export function parseHeadMemo(head: string): ParsedHead {
+export function parseHeadMemo(head: string, utf8: boolean): ParsedHead {
   const known = memo.get(head);
   if (known !== undefined) {
     const headers: Headers = new Array(known.headers.length);
@@ -39,6 +43,9 @@ export function parseHeadMemo(head: string): ParsedHead {
       headers[i] = [pair[0], pair[1]];
     }
     return { status: known.status, code: known.code, headers, chunked: known.chunked };
+  }
+  if (/[^\x00-\x7f]/.test(head)) {
+    return parseHead(utf8 ? Buffer.from(head, "utf8").toString("latin1") : head);
   }
   const parsed = parseHead(head);
   if (head.length <= MEMO_MAX_HEAD) {

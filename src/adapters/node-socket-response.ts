@@ -82,14 +82,9 @@ export function defineResponseSide(Base: BodySocketClass): NodeSocketClass {
           return null;
         }
         this.#head = "";
-        let head = text.slice(0, end);
+        const head = text.slice(0, end);
         text = text.slice(end + 4);
-        // Node prepends its latin-1 head to a UTF-8 string chunk and writes both as UTF-8:
-        // on the wire a header char above 0x7F is then its UTF-8 bytes. Keep those bytes.
-        if (encoding !== "latin1" && encoding !== "binary" && /[^\x00-\x7f]/.test(head)) {
-          head = Buffer.from(head, "utf8").toString("latin1");
-        }
-        const parsed = parseHeadMemo(head);
+        const parsed = parseHeadMemo(head, encoding !== "latin1" && encoding !== "binary");
         // RFC 9110 §15.2: 1xx interim responses (writeContinue, writeEarlyHints) cannot go
         // through CGI or FastCGI; the final head follows.
         if (parsed.code >= 100 && parsed.code < 200) {

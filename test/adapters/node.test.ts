@@ -89,7 +89,7 @@ describe("fromNode: the request", () => {
       const socket = req.socket;
       const before = [socket.remoteAddress, socket.remoteFamily, socket.remotePort];
       // proxy-addr style code rewrites these on the socket; the assignment must stick.
-      socket.remoteAddress = "203.0.113.9";
+      (socket as { remoteAddress?: string }).remoteAddress = "203.0.113.9";
       (socket as { remotePort?: number }).remotePort = 4444;
       seen = [...before, socket.remoteAddress, socket.remotePort, socket.address()];
       res.end();
@@ -615,6 +615,40 @@ describe("fromNode: what it accepts", () => {
       ctx.body = "added later";
     });
     expect((await inject(app)).text()).toBe("added later");
+  });
+});
+
+describe("fromNode: header bytes above 0x7F", () => {
+  // Node writes its latin-1 head alone before a Buffer body, but joined to a string body and
+  // both as UTF-8: the bytes on the wire differ, and tsgi must pass on those bytes, twice over
+  // (the second time from the memo of heads already seen).
+  it.each<[string, RequestListener]>([
+    [
+      "with a string body",
+      (_req, res) => {
+        res.setHeader("X-Name", "caf\u00e9");
+        res.end("body");
+      },
+    ],
+    [
+      "with a Buffer body",
+      (_req, res) => {
+        res.setHeader("X-Name", "caf\u00e9");
+        res.end(Buffer.from("body"));
+      },
+    ],
+  ])("%s: the value's bytes as node:http sends them", async (_name, listener) => {
+    const { port, close } = await listen(listener);
+    try {
+      const native = await viaNative(port, { url: "/" });
+      const wire = native.headers.find(([name]) => name === "x-name")?.[1];
+      for (let i = 0; i < 2; i++) {
+        const res = await runRaw(fromNode(listener), { url: "/" });
+        expect(res.headers.find(([name]) => name === "X-Name")?.[1]).toBe(wire);
+      }
+    } finally {
+      await close();
+    }
   });
 });
 
