@@ -24,8 +24,8 @@ const HELP = `node bench/run.mjs [options]
   --only A,B       run only these: nginx, tsgi, bare, node-fastcgi, php-fpm, php-fpm-close,
                    go, tsgi-workers, node-http (hello world), stream (throughput + slow-reader memory),
                    cgi (bench/cgi-startup.mjs), adapters (every framework via tsgi vs native
-                   proxy_pass), or one adapters pair: adapters:tsgi, adapters:hono,
-                   adapters:express, adapters:koa
+                   proxy_pass), or one adapters pair: adapters:tsgi, adapters:node-bare,
+                   adapters:hono, adapters:hono-plain, adapters:express, adapters:koa
   --rounds N       hello-world rounds, backends interleaved, the median counts (default 3)
   --quick          1 s runs, 1 round, 32 MiB streams, one run each: a smoke test
   --svg PATH       also write a bar chart of the hello-world req/s

@@ -4,7 +4,8 @@
 // in-memory Duplex (Node's own parser and serialiser, no kernel). Both sides skip the transport
 // (FastCGI records, TCP), so the difference is what fromNode adds or saves over node:http.
 // Two more rows bound it: a tsgi app with no adapter (the core and environ alone), and a genuine
-// req/res pair with nothing around it (what any adapter handing out genuine objects pays).
+// req/res pair with nothing around it (what any adapter handing out genuine objects pays), and
+// the harness alone, to subtract from every row.
 //
 //   npm run build && node bench/micro/adapters-node.mjs [--seconds 2] [--rounds 5] [--only NAME]
 //
@@ -163,6 +164,13 @@ const cases = [
   ["bare listener: node:http (in-memory socket)", nativeDriver(bare)],
   ["bare listener: req/res pair only (the floor)", reqResPair()],
   ["tsgi hello: runApp, no adapter", () => runApp(tsgiHello, environFor("/"), sink)],
+  // What the loop itself costs per request (the setImmediate between them): subtract it.
+  [
+    "the harness alone (no request)",
+    () => {
+      bytes += 1;
+    },
+  ],
   [
     "bare listener: fromNode + runApp",
     (
