@@ -25,7 +25,7 @@
  *   map: { "/srv/files/": "/protected/" },
  * });
  */
-import { isFileWrapper } from "../core/file-wrapper.js";
+import { type FileWrapper, isFileWrapper } from "../core/file-wrapper.js";
 import type { Application } from "../core/types.js";
 import { quoteBytes } from "../core/url.js";
 import { captureResponse, closeBody } from "./capture-response.js";
@@ -73,7 +73,7 @@ export function xSendfile(app: Application, options: XSendfileOptions): Applicat
     const capture = captureResponse(start);
     const body = await app(environ, capture.start);
     const held = capture.held();
-    const whole = isFileWrapper(body) && body.start === 0 && body.path !== undefined;
+    const whole = isFileWrapper(body) && body.path !== undefined && (await coversFile(body));
     const value =
       whole && held?.status.startsWith("200") ? headerFor(mappings, body.path!, encode) : null;
     if (!held || value === null) {
@@ -87,6 +87,23 @@ export function xSendfile(app: Application, options: XSendfileOptions): Applicat
     start(held.status, [...headers, [type, value]]);
     return [];
   };
+}
+
+/**
+ * Whether the body is the whole file: the web server sends whole files only, so a slice (a
+ * start past 0, or a length short of the file's size, which a hand-made wrapper may give
+ * under a 200) is streamed. The size comes from the open file itself (a FileHandle's stat()).
+ */
+async function coversFile(body: FileWrapper): Promise<boolean> {
+  if (body.start !== 0) return false;
+  if (body.length === Number.POSITIVE_INFINITY) return true;
+  const stat = (body.file as { stat?: () => Promise<{ size: number }> }).stat;
+  if (typeof stat !== "function") return false;
+  try {
+    return body.length >= (await stat.call(body.file)).size;
+  } catch {
+    return false; // unknown size: streaming is always right
+  }
 }
 
 function mappingsOf(map: Record<string, string>): Mapping[] {

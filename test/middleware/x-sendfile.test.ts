@@ -126,6 +126,36 @@ describe("xSendfile", () => {
     expect(closed).toBe(true);
   });
 
+  test.each<[string, { start?: number; length?: number }, boolean]>([
+    ["the whole file, no length", {}, true],
+    ["the whole file, its exact length", { length: HELLO.length }, true],
+    ["a length past the end", { length: HELLO.length + 100 }, true],
+    ["a shorter length from 0, under a 200", { length: 5 }, false],
+    ["a slice from past 0", { start: 1 }, false],
+  ])(
+    "a file_wrapper body of %s: handed over only when it is the whole file",
+    async (_name, slice, handedOver) => {
+      const app: Application = async (environ, start) => {
+        const handle = await open(join(tree.root, "hello.txt"));
+        start("200 OK", [["Content-Type", "text/plain"]]);
+        return environ["tsgi.file_wrapper"]!(handle, {
+          path: join(tree.root, "hello.txt"),
+          ...slice,
+        });
+      };
+      const res = await get(xSendfile(app, accel()), "/");
+      if (handedOver) {
+        expect(res.header("x-accel-redirect")).toBe("/protected/hello.txt");
+        expect(res.body.length).toBe(0);
+      } else {
+        // The web server would send the whole file: the slice is streamed instead.
+        expect(res.header("x-accel-redirect")).toBeUndefined();
+        const start = slice.start ?? 0;
+        expect(res.text()).toBe(HELLO.slice(start, start + (slice.length ?? Infinity)));
+      }
+    },
+  );
+
   test("bad options are refused at construction", () => {
     const app: Application = () => [];
     expect(() => xSendfile(app, { type: "X-Foo" as never })).toThrow(/type must be one of/);
