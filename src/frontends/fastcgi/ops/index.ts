@@ -139,6 +139,7 @@ class ProcessOperations implements Operations {
       requestUri: (running ?? last)?.uri ?? "-",
       contentLength: (running ?? last)?.contentLength ?? 0,
       lastRequestMemory: running ? 0 : (last?.memory ?? 0),
+      lastRequestCpu: running ? 0 : (last?.cpu ?? 0),
       heartbeatAge: null,
       eventLoopLag: this.#lag,
       rss: process.memoryUsage.rss(),

@@ -7,6 +7,10 @@ export interface InFlight {
   contentLength: number;
   /** Date.now() when the app was called. */
   start: number;
+  /** performance.now() then: the duration to the microsecond. */
+  clock: number;
+  /** The process's CPU time then (µs, user + system). */
+  cpu: number;
   /** Already logged as slow (by the sweep or by the watchdog): logged and counted once. */
   slow: boolean;
 }
@@ -18,6 +22,12 @@ export interface LastRequest {
   contentLength: number;
   durationUs: number;
   memory: number;
+  /**
+   * FPM's "last request cpu": the process's CPU time over the request's span, as a percentage
+   * of that span. One tsgi process serves requests concurrently: what overlapping requests
+   * spent counts for each of them.
+   */
+  cpu: number;
 }
 
 /**
@@ -66,6 +76,8 @@ export class RequestTracker {
       uri: requestUri(environ),
       contentLength: Number(environ.CONTENT_LENGTH) || 0,
       start: Date.now(),
+      clock: performance.now(),
+      cpu: cpuMicros(),
       slow: false,
     };
     this.inFlight.add(entry);
@@ -75,12 +87,14 @@ export class RequestTracker {
 
   #end(entry: InFlight): void {
     if (!this.inFlight.delete(entry)) return;
+    const durationUs = (performance.now() - entry.clock) * 1000;
     this.last = {
       method: entry.method,
       uri: entry.uri,
       contentLength: entry.contentLength,
-      durationUs: (Date.now() - entry.start) * 1000,
+      durationUs: Math.round(durationUs),
       memory: this.rss,
+      cpu: durationUs > 0 ? Math.round(((cpuMicros() - entry.cpu) / durationUs) * 10000) / 100 : 0,
     };
   }
 
@@ -146,4 +160,9 @@ export function requestUri(environ: Environ): string {
   if (typeof environ.REQUEST_URI === "string" && environ.REQUEST_URI) return environ.REQUEST_URI;
   const path = `${environ.SCRIPT_NAME ?? ""}${environ.PATH_INFO ?? ""}`;
   return environ.QUERY_STRING ? `${path}?${environ.QUERY_STRING}` : path;
+}
+
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
 }

@@ -77,7 +77,7 @@ function workerFields(w: WorkerSnapshot, now: number): Array<[string, string | n
     ["content length", w.contentLength],
     ["user", "-"],
     ["script", "-"],
-    ["last request cpu", 0],
+    ["last request cpu", w.lastRequestCpu],
     ["last request memory", w.lastRequestMemory],
     ["generation", w.generation],
     ["heartbeat age", w.heartbeatAge ?? 0],
@@ -102,7 +102,12 @@ function textOf(s: StatusSnapshot, full: boolean, now: number): string {
 
 function textLines(fields: Array<[string, string | number]>): string[] {
   return fields.map(([name, value]) => {
-    const shown = name === "start time" || name === "last reload" ? fpmTime(Number(value)) : value;
+    const shown =
+      name === "start time" || name === "last reload"
+        ? fpmTime(Number(value))
+        : name === "last request cpu"
+          ? Number(value).toFixed(2) // FPM's "%.2f"
+          : value;
     return `${`${TEXT_NAMES[name] ?? name}:`.padEnd(22)}${shown}`;
   });
 }

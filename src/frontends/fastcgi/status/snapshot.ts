@@ -23,6 +23,11 @@ export interface WorkerSnapshot {
   contentLength: number;
   /** Bytes: the worker's RSS sampled at the end of its last request (0 while one runs, as FPM). */
   lastRequestMemory: number;
+  /**
+   * Percent: the process's CPU time over its last request's span (0 while one runs, as FPM).
+   * Requests that overlap in the one process share it.
+   */
+  lastRequestCpu: number;
   /** Milliseconds since the master last heard from it; null in one process. */
   heartbeatAge: number | null;
   /** Milliseconds its event loop was late, at the last sample. */

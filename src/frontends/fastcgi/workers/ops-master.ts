@@ -158,6 +158,7 @@ function workerSnapshot(
     requestUri: "-",
     contentLength: 0,
     lastRequestMemory: 0,
+    lastRequestCpu: 0,
     heartbeatAge: null,
     eventLoopLag: 0,
     rss: info.rss,

@@ -36,6 +36,8 @@ function spinForever(ms: number): number {
 const routes: Application = async (environ, startResponse) => {
   if (environ.PATH_INFO === "/spin") spinForever(1500);
   if (environ.PATH_INFO === "/wait") await sleep(700);
+  if (environ.PATH_INFO === "/burn") spinForever(200);
+  if (environ.PATH_INFO === "/idle") await sleep(300);
   return hello(environ, startResponse);
 };
 
@@ -94,6 +96,24 @@ describe("status and ping pages", () => {
     expect(json.processes[0]).toMatchObject({ state: "Running", "request method": "POST" });
     expect(json.processes[0]["request duration"]).toBeGreaterThan(0);
     await slow;
+  });
+
+  test("last request cpu: near 100 for a request that computes, near 0 for one that waits", async () => {
+    const { client } = await start(routes, { statusPath: "/status" });
+    const c = await client();
+    const lastRequest = async (path: string, id: number) => {
+      await c.request(id, cgiParams(path), { keepConn: true });
+      const page = await c.request(id + 1, cgiParams("/status", { QUERY_STRING: "json&full" }), {
+        keepConn: true,
+      });
+      return JSON.parse(page.body.toString()).processes[0];
+    };
+    const burn = await lastRequest("/burn", 1);
+    expect(burn["request duration"]).toBeGreaterThan(190_000); // µs, to the microsecond
+    expect(burn["last request cpu"]).toBeGreaterThan(30);
+    const idle = await lastRequest("/idle", 3);
+    expect(idle["request duration"]).toBeGreaterThan(290_000);
+    expect(idle["last request cpu"]).toBeLessThan(30);
   });
 
   test("without ops options the app is served unwrapped (the status path reaches the app)", async () => {

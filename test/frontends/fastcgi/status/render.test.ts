@@ -20,6 +20,7 @@ function worker(pid: number, state: WorkerSnapshot["state"]): WorkerSnapshot {
     requestUri: '/form?q="x"',
     contentLength: 12,
     lastRequestMemory: 2048,
+    lastRequestCpu: 12.5,
     heartbeatAge: 250,
     eventLoopLag: 3,
     rss: 50_000_000,
@@ -115,6 +116,7 @@ describe("status page formats", () => {
     expect(body.match(/\*{24}\npid: {18}\d+\n/g)).toHaveLength(3);
     expect(body).toContain('request URI:          /form?q="x"\n');
     expect(body).toContain("heartbeat age:        250\n");
+    expect(body).toContain("last request cpu:     12.50\n"); // FPM's "%.2f"
   });
 
   test("json&full: every key the exporter reads, with numbers as numbers", () => {
@@ -132,6 +134,7 @@ describe("status page formats", () => {
       pid: 102,
       state: "Running",
       "request uri": '/form?q="x"',
+      "last request cpu": 12.5,
     });
     expect(json.respawns).toBe(1);
     expect(

@@ -53,6 +53,7 @@ function report(pid: number, fields: Partial<WorkerSnapshot>, slowRequests = 0):
     requestUri: "-",
     contentLength: 0,
     lastRequestMemory: 0,
+    lastRequestCpu: 0,
     heartbeatAge: null,
     eventLoopLag: 0,
     rss: 1,
