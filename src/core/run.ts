@@ -1,7 +1,7 @@
 import type { RequestAbort } from "./abort.js";
+import { type AnyIterator, iterateBody } from "./body-iterator.js";
 import { errorApp } from "./error-app.js";
-import { ContractError, isClientGone } from "./errors.js";
-import { describe } from "./headers.js";
+import { isClientGone } from "./errors.js";
 import { Response } from "./response.js";
 import type { Application, Body, Environ, Outcome, Sink } from "./types.js";
 
@@ -18,7 +18,6 @@ type Abort = AbortSignal | RequestAbort;
 const ARRAY_ITERATOR = Array.prototype[Symbol.iterator];
 
 type Step = IteratorResult<Uint8Array> | Promise<IteratorResult<Uint8Array>>;
-type AnyIterator = Iterator<Uint8Array> | AsyncIterator<Uint8Array>;
 
 /**
  * Runs one application for one request against a front-end's sink, enforcing the contract of
@@ -110,7 +109,7 @@ async function closeAfter(sending: Promise<void>, body: Body, environ: Environ):
 function sendBody(body: Body, response: Response, abort: Abort): void | Promise<void> {
   const sending = isPlainArray(body)
     ? sendAll(body, response, abort)
-    : drain(iterate(body), response, abort);
+    : drain(iterateBody(body), response, abort);
   if (sending) return sending.then(() => finish(response, abort));
   return finish(response, abort);
 }
@@ -165,20 +164,6 @@ async function recover(
   // Rule 10: after the headers went out, the response must not look complete.
   sink.abort(error);
   return outcome("broken", response, error);
-}
-
-function iterate(body: unknown): AnyIterator {
-  if (body !== null && typeof body === "object" && !(body instanceof Uint8Array)) {
-    const asyncIt = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator];
-    if (typeof asyncIt === "function") return asyncIt.call(body);
-    const syncIt = (body as Iterable<Uint8Array>)[Symbol.iterator];
-    if (typeof syncIt === "function") return syncIt.call(body);
-  }
-  const hint =
-    typeof body === "string" || body instanceof Uint8Array ? ": return [chunk], not chunk" : "";
-  throw new ContractError(
-    `the application must return an iterable of Uint8Array, got ${describe(body)}${hint}`,
-  );
 }
 
 async function drain(it: AnyIterator, response: Response, abort: Abort): Promise<void> {

@@ -13,6 +13,7 @@
  * const json = accessLog(app, { format: "json", write: (line) => stream.write(line) });
  * const timed = accessLog(app, { format: '$remote_addr "$request" $status $request_time' });
  */
+import { iterateBody } from "../core/body-iterator.js";
 import type { Application, Body, Environ, Headers, StartResponse } from "../core/types.js";
 import { accessLogFields } from "./log-fields.js";
 import { type AccessLogFormat, compileAccessLogFormat } from "./log-format.js";
@@ -116,13 +117,10 @@ export function accessLog(app: Application, options: AccessLogOptions = {}): App
 function countedBody(body: Body, tally: Tally, log: () => void): Body {
   return {
     async *[Symbol.asyncIterator]() {
-      const source = body as Partial<AsyncIterable<Uint8Array> & Iterable<Uint8Array>>;
-      const it =
-        source[Symbol.asyncIterator]?.() ?? (source[Symbol.iterator]?.() as Iterator<Uint8Array>);
+      const it = iterateBody(body);
       let done = false;
       try {
         for (;;) {
-          // Step by hand so a sync iterable's chunks are not unwrapped as promises.
           const step = await it.next();
           if (step.done) break;
           yield step.value;

@@ -15,6 +15,7 @@
  * const safe = catchErrors(app, { onError: (error, environ) => report(error) });
  * const dev = catchErrors(app, { debug: true });
  */
+import { type AnyIterator, iterateBody } from "../core/body-iterator.js";
 import type { Application, Body, Environ, StartResponse } from "../core/types.js";
 import {
   defaultErrorPage,
@@ -74,14 +75,11 @@ export function catchErrors(app: Application, options: CatchErrorsOptions = {}):
 function guardedBody(body: Body, state: State, recover: (error: unknown) => Body): Body {
   return {
     async *[Symbol.asyncIterator]() {
-      const source = body as Partial<AsyncIterable<Uint8Array> & Iterable<Uint8Array>>;
-      let it: Iterator<Uint8Array> | AsyncIterator<Uint8Array> | undefined;
+      let it: AnyIterator | undefined;
       let done = false;
       try {
-        it =
-          source[Symbol.asyncIterator]?.() ?? (source[Symbol.iterator]?.() as Iterator<Uint8Array>);
+        it = iterateBody(body);
         for (;;) {
-          // Step by hand so a sync iterable's chunks are not unwrapped as promises.
           const step = await it.next();
           if (step.done) break;
           // The core commits the headers with the first non-empty chunk (design §1 rule 5).

@@ -20,6 +20,7 @@
  * const app = session(myApp, { secrets: [process.env.SESSION_SECRET!], idleTimeout: 1800 });
  * // in myApp: const s = environ["tsgi.session"] as Session; s.set("user", "ada");
  */
+import { iterateBody } from "../core/body-iterator.js";
 import { TsgiError } from "../core/errors.js";
 import type { Application, Body, Environ, Headers, StartResponse } from "../core/types.js";
 import { deleteCookieValue, parseCookies, setCookieValue } from "../wrappers/cookies.js";
@@ -245,13 +246,9 @@ function checkSize(name: string, value: string): void {
 
 /** The body, with the store's writes finished before its first chunk and before its end. */
 function afterStore(body: Body, settle: () => Promise<void>): Body {
-  const source = body as AsyncIterable<Uint8Array> & Iterable<Uint8Array>;
   return {
     async *[Symbol.asyncIterator]() {
-      const iterator =
-        Symbol.asyncIterator in source
-          ? source[Symbol.asyncIterator]()
-          : (source as Iterable<Uint8Array>)[Symbol.iterator]();
+      const iterator = iterateBody(body);
       for (;;) {
         const step = await iterator.next();
         await settle();
