@@ -9,6 +9,7 @@ import { readRawEnvironment, scrubRequestHeaders } from "./cgi/environment.js";
 import { type Adapt, type AppKind, importAppSpec, resolveApp } from "./cgi/load-app.js";
 import { fdErrors, fdOutput, type Output, streamOutput, takeStdout } from "./cgi/output.js";
 import { CgiSink } from "./cgi/sink.js";
+import { isStdin, Stdin } from "./cgi/stdin.js";
 
 /** Where a CGI run reads and writes; every field defaults to the real process. */
 export interface CgiOptions {
@@ -132,6 +133,9 @@ async function serveRequest(
     io.errors.write(`tsgi: ${describe(request.environ)}: ${message(error)}\n`);
     return EXIT_BROKEN;
   }
+  // The response is out; the web server still waits for the script to take the whole body.
+  const length = Number(request.environ.CONTENT_LENGTH);
+  if (length > 0 && isStdin(io.stdin)) await io.stdin.discardRest(length);
   return outcome.kind === "broken" || sink.broken ? EXIT_BROKEN : EXIT_OK;
 }
 
@@ -178,7 +182,7 @@ function resolveIo(options: CgiOptions): Io {
   const { stdout, stderr } = options;
   return {
     env: options.env ?? readRawEnvironment(),
-    stdin: options.stdin === undefined ? lazyStdin() : options.stdin,
+    stdin: options.stdin === undefined ? new Stdin() : options.stdin,
     stdout: stdout ? (onGone) => streamOutput(stdout, onGone) : fdResponse(),
     errors: stderr
       ? { write: (text) => void stderr.write(text), flush: () => {} }
@@ -190,17 +194,6 @@ function resolveIo(options: CgiOptions): Io {
 function fdResponse(): (onGone: (error: Error) => void) => Output {
   const realStdout = takeStdout();
   return (onGone) => fdOutput(1, onGone, realStdout);
-}
-
-// Touching process.stdin costs start-up time and keeps the process alive: only on first read.
-function lazyStdin(): ByteSource {
-  let iterator: AsyncIterator<Uint8Array> | undefined;
-  return {
-    next() {
-      iterator ??= (process.stdin as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-      return iterator.next();
-    },
-  };
 }
 
 function describe(environ: Environ): string {

@@ -105,11 +105,9 @@ export const CASES: Case[] = [
     method: "POST",
     path: "/nowhere",
     headers: { "Content-Type": "text/plain" },
+    // Larger than a pipe's buffer (64 KiB): fcgiwrap answers 502, and Apache mod_cgid loses the
+    // response, when a script exits with the body unread; tsgi's CGI front-end discards it.
     body: pattern(100_000),
-    skip: {
-      "nginx-fcgiwrap":
-        "fcgiwrap answers 502 when a CGI script exits without reading a body larger than the pipe buffer (64 KiB); Apache mod_cgi answers with what the script wrote",
-    },
   },
   { name: "HEAD", method: "HEAD", path: "/" },
   { name: "204", path: "/empty" },
