@@ -9,6 +9,7 @@ import { readRawEnvironment, scrubRequestHeaders } from "./cgi/environment.js";
 import { type Adapt, type AppKind, importAppSpec, resolveApp } from "./cgi/load-app.js";
 import { fdErrors, fdOutput, type Output, streamOutput, takeStdout } from "./cgi/output.js";
 import { CgiSink } from "./cgi/sink.js";
+import { settleFileWork } from "./cgi/settle.js";
 import { isStdin, Stdin } from "./cgi/stdin.js";
 
 /** Where a CGI run reads and writes; every field defaults to the real process. */
@@ -92,7 +93,10 @@ async function serveCgi(
     io.errors.write(`tsgi: internal error: ${error instanceof Error ? error.stack : error}\n`);
     code = EXIT_BROKEN;
   }
-  if (options.exit ?? true) process.exit(code);
+  if (options.exit ?? true) {
+    await settleFileWork();
+    process.exit(code);
+  }
   return code;
 }
 

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -234,6 +235,24 @@ describe("cgi-bin scripts as processes", () => {
       atRun: null,
       child: null,
     });
+  });
+
+  test("file work the app started after answering finishes before the process exits", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsgi-write-after-"));
+    try {
+      const file = join(dir, "out.txt");
+      const result = run("app", {
+        TSGI_APP: join(FIXTURES, "write-after.mjs"),
+        WRITE_AFTER_FILE: file,
+      });
+      expect(splitResponse(result.stdout).body.toString()).toBe("answered\n");
+      expect(result.code).toBe(0);
+      // Every append, in order: the process waited for them (Node's "exit when nothing is left").
+      const lines = readFileSync(file, "utf8").trim().split("\n");
+      expect(lines).toEqual(Array.from({ length: 64 }, (_, i) => String(i)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("cgi-bin/app without TSGI_APP: 500 and one log line saying so", () => {
