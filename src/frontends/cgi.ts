@@ -8,8 +8,8 @@ import type { Application, Environ, ErrorStream } from "../core/types.js";
 import { readRawEnvironment, scrubRequestHeaders } from "./cgi/environment.js";
 import { type Adapt, type AppKind, importAppSpec, resolveApp } from "./cgi/load-app.js";
 import { fdErrors, fdOutput, type Output, streamOutput, takeStdout } from "./cgi/output.js";
-import { CgiSink } from "./cgi/sink.js";
 import { settleFileWork } from "./cgi/settle.js";
+import { CgiSink } from "./cgi/sink.js";
 import { isStdin, Stdin } from "./cgi/stdin.js";
 
 /** Where a CGI run reads and writes; every field defaults to the real process. */
