@@ -278,12 +278,14 @@ export function defineResponseSide(Base: BodySocketClass): NodeSocketClass {
     }
 
     override _destroy(error: Error | null, callback: Callback): void {
-      // res.destroy() from the app, or the client gone. No error is passed on: nobody but the
-      // app listens on this socket, and an unheard 'error' would take the process down.
+      // res.destroy() or socket.destroy(error) from the app, or the client gone.
       if (!this.#complete() && this.#failure === undefined) {
         this.#fail(error ?? new Error("the application destroyed the response before it ended"));
       }
-      callback(null);
+      // As a net.Socket, the error goes to whoever listens (on-finished does, for Koa's
+      // ctx.onerror and Express's finalhandler); Node's server always has a listener, and with
+      // none here an 'error' would take the process down: then, as IncomingMessage does, none.
+      callback(error !== null && this.listenerCount("error") > 0 ? error : null);
     }
   };
 }

@@ -489,6 +489,31 @@ describe("fromNode: the response", () => {
     expect(events).not.toContain("res finish");
   });
 
+  it("socket.destroy(error) reaches the socket's listeners, as on a net.Socket (Koa's onerror)", async () => {
+    const koa = new Koa();
+    koa.silent = true;
+    const heard = new Promise<Error>((resolve) => koa.once("error", resolve));
+    koa.use((ctx) => {
+      ctx.socket.destroy(new Error("boom"));
+    });
+    const res = await runRaw(fromNode(koa), { url: "/" });
+    expect((await heard).message).toBe("boom");
+    // Nothing went out on a connection the app destroyed but the core's 500 for the client.
+    expect(res.status).toMatch(/^500 /);
+  });
+
+  it("socket.destroy(error) with nobody listening does not take the process down", async () => {
+    const res = await runRaw(
+      fromNode((req) => {
+        req.socket.destroy(new Error("unheard"));
+      }),
+      { url: "/" },
+    );
+    for (let i = 0; i < 3; i++) await tick();
+    expect(res.status).toMatch(/^500 /);
+    expect(res.errors).toContain("unheard");
+  });
+
   it("tells every waiting response that its client left, not only the first", async () => {
     // Responses that wait past a turn of the event loop start listening together (one
     // setImmediate for all of them): each must still hear its own client leave.
