@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Runs a framework's own acceptance suite against its example apps served through tsgi: each
-// example behind nginx with `tsgi fcgi APP` (fcgi), or under Apache mod_cgid with `tsgi cgi APP`
-// (cgi). Not part of `npm test`: it needs the framework's repository and its devDependencies.
+// example behind nginx with `tsgi fcgi APP` (fcgi), under Apache mod_cgid with `tsgi cgi APP`
+// (cgi), or on `tsgi serve APP` (serve). Not part of `npm test`: it needs the framework's repository and its devDependencies.
 //
 //   git clone --depth 1 https://github.com/expressjs/express /tmp/express && (cd /tmp/express && npm install)
 //   git clone --depth 1 https://github.com/koajs/examples /tmp/koa-examples && (cd /tmp/koa-examples && npm install)
-//   npm run build && node acceptance/run.mjs /tmp/express fcgi|cgi [--grep TEXT]
+//   npm run build && node acceptance/run.mjs /tmp/express fcgi|cgi|serve [--grep TEXT]
 //
 // Express: examples/X with test/acceptance/X.js (mocha + supertest). koajs/examples: X/app.js with
 // X/test.js. The suite runs unchanged; acceptance/hook.cjs hands it the URL instead of the app.
@@ -31,8 +31,8 @@ const { values, positionals } = parseArgs({
   options: { grep: { type: "string" } },
 });
 const [root, mode = "fcgi"] = positionals;
-if (!root || !["fcgi", "cgi"].includes(mode)) {
-  console.error("usage: node acceptance/run.mjs CHECKOUT fcgi|cgi [--grep TEXT]");
+if (!root || !["fcgi", "cgi", "serve"].includes(mode)) {
+  console.error("usage: node acceptance/run.mjs CHECKOUT fcgi|cgi|serve [--grep TEXT]");
   process.exit(2);
 }
 
@@ -46,7 +46,8 @@ try {
   const sites = [];
   for (const app of apps) sites.push({ app, port: await freePort(), upstream: await freePort() });
   if (mode === "fcgi") await startNginx(sites);
-  else await startApache(sites);
+  else if (mode === "cgi") await startApache(sites);
+  else await startServe(sites);
   const map = Object.fromEntries(sites.map((s) => [s.app, `http://127.0.0.1:${s.port}`]));
   writeFileSync(join(dir, "map.json"), JSON.stringify(map));
   const tests = koa
@@ -124,6 +125,15 @@ async function startNginx(sites) {
   );
   children.push(spawnQuiet("nginx", ["-p", dir, "-c", conf, "-g", "daemon off;"]));
   for (const s of sites) await waitForPort(s.upstream);
+  for (const s of sites) await waitForPort(s.port);
+}
+
+// tsgi's development server, with its development middleware (validator, debug error page).
+async function startServe(sites) {
+  for (const s of sites) {
+    const args = [join(TSGI, "dist/cli/main.js"), "serve", s.app, "--port", String(s.port)];
+    children.push(spawnQuiet(process.execPath, [...args, "--no-log"]));
+  }
   for (const s of sites) await waitForPort(s.port);
 }
 
