@@ -27,6 +27,8 @@ export function defineResponseSide(Base: BodySocketClass): NodeSocketClass {
     #held: Callback | null = null; // the write callback held for backpressure
     #failure: unknown = undefined;
     #finished = false;
+    /** The app ended the socket itself (a hijacked response, Fastify's reply.hijack()). */
+    #ended = false;
     #resolve: ((step: Step | Promise<Step>) => void) | null = null;
     #reject: ((error: unknown) => void) | null = null;
     #opened: { resolve: () => void; reject: (error: unknown) => void } | null = null;
@@ -187,9 +189,20 @@ export function defineResponseSide(Base: BodySocketClass): NodeSocketClass {
       if (this.#opened !== null) this.#listen();
     }
 
+    /**
+     * An app that took the connection over (Fastify's `reply.hijack()`, then `req.socket.write`
+     * and `req.socket.end()`) ends the response by ending the socket, as natively. Writable
+     * calls this once every write before it was taken.
+     */
+    override _final(callback: Callback): void {
+      this.#ended = true;
+      callback();
+      this.#wake();
+    }
+
     /** Everything Node will write has been written: res.end() ran and nothing is buffered. */
     #complete(): boolean {
-      if (this.#finished) return true;
+      if (this.#finished || this.#ended) return true;
       const res = this.res;
       return Boolean(res?.writableEnded) && this.writableLength === 0 && !this.writableCorked;
     }

@@ -489,6 +489,20 @@ describe("fromNode: the response", () => {
     expect(events).not.toContain("res finish");
   });
 
+  it("a listener that writes the response to the socket itself and ends it (a hijack) completes", async () => {
+    const app = fromNode((req) => {
+      // What Fastify's tests do after reply.hijack(): raw HTTP on req.socket, then end().
+      req.socket.write("HTTP/1.1 200 OK\r\nX-Raw: 1\r\n\r\n");
+      req.socket.write("hello from handler");
+      req.socket.end();
+    });
+    const res = await runRaw(app, { url: "/" });
+    expect(res.outcome.kind).toBe("ok");
+    expect(res.status).toBe("200 OK");
+    expect(res.headers).toEqual([["X-Raw", "1"]]);
+    expect(res.body.toString()).toBe("hello from handler");
+  });
+
   it("socket.destroy(error) reaches the socket's listeners, as on a net.Socket (Koa's onerror)", async () => {
     const koa = new Koa();
     koa.silent = true;
