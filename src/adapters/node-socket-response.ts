@@ -110,16 +110,16 @@ export function defineResponseSide(Base: BodySocketClass): NodeSocketClass {
     }
 
     #settle(callback: Callback): void {
+      // Only a write past the high-water mark is followed by 'drain': hear it from then on.
+      if (!this.#drainHeard && this.writableNeedDrain) {
+        this.#drainHeard = true;
+        this.on("drain", onSocketDrain);
+      }
       if (this.#queue.length === 0) {
         callback();
         return;
       }
       this.#held = callback;
-      // Only a write past the high-water mark is followed by 'drain': hear it from then on.
-      if (this.writableNeedDrain && !this.#drainHeard) {
-        this.#drainHeard = true;
-        this.on("drain", onSocketDrain);
-      }
       this.#wake();
     }
 
