@@ -66,7 +66,8 @@ try {
     code = error.status ?? 1;
   }
 } finally {
-  for (const child of children) child.kill("SIGTERM");
+  // Wait for the servers to go, so that a run right after this one finds nothing left over.
+  await Promise.all(children.map(stopChild));
   rmSync(dir, { recursive: true, force: true });
 }
 process.exit(code);
@@ -178,6 +179,18 @@ async function startApache(sites) {
   writeFileSync(join(dir, "httpd.conf"), `${lines.join("\n")}\n`);
   children.push(spawnQuiet("apache2", ["-X", "-f", join(dir, "httpd.conf")]));
   for (const s of sites) await waitForPort(s.port);
+}
+
+function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.kill("SIGTERM");
+  });
 }
 
 function spawnQuiet(command, args) {
