@@ -22,6 +22,7 @@ import type { Application, Environ } from "../core/types.js";
 import { toByteString } from "../core/url.js";
 import { nodeCrypto } from "./builtins.js";
 import { htpasswdFile, verifyHash } from "./htpasswd.js";
+import { plainResponse } from "./plain-response.js";
 
 export interface BasicAuthOptions {
   /** Shown by the browser; default "Restricted". */
@@ -128,18 +129,14 @@ function checkOf(options: BasicAuthOptions): Check {
 export function basicAuth(app: Application, options: BasicAuthOptions): Application {
   const check = checkOf(options);
   const header = challenge(options.realm ?? "Restricted");
-  const body = Buffer.from("401 Unauthorized\n");
   return async (environ, startResponse) => {
     const credentials = parseBasicAuthorization(environ.HTTP_AUTHORIZATION);
     if (credentials && (await check(credentials, environ))) {
       const user = credentials.user.toString("latin1");
       return app({ ...environ, REMOTE_USER: user, AUTH_TYPE: "Basic" }, startResponse);
     }
-    startResponse("401 Unauthorized", [
+    return plainResponse(environ, startResponse, "401 Unauthorized", [
       ["WWW-Authenticate", header],
-      ["Content-Type", "text/plain; charset=utf-8"],
-      ["Content-Length", String(body.length)],
     ]);
-    return environ.REQUEST_METHOD === "HEAD" ? [] : [body];
   };
 }
