@@ -15,6 +15,7 @@
  */
 import { iterateBody } from "../core/body-iterator.js";
 import type { Application, Body, Environ, Headers, StartResponse } from "../core/types.js";
+import { headerValue } from "./capture-response.js";
 import { accessLogFields } from "./log-fields.js";
 import { type AccessLogFormat, compileAccessLogFormat } from "./log-format.js";
 
@@ -32,8 +33,8 @@ function defaultWrite(line: string, environ: Environ): void {
 }
 
 function declaredLength(headers: Headers): number | undefined {
-  const header = headers.find(([name]) => name.toLowerCase() === "content-length");
-  return header && /^\d+$/.test(header[1]) ? Number(header[1]) : undefined;
+  const value = headerValue(headers, "content-length");
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
 /** Per-request bookkeeping: what status went out and how many bytes passed through. */
