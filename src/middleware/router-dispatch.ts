@@ -5,6 +5,7 @@
 import { gatewayPage } from "../core/error-app.js";
 import type { Body, Environ, StartResponse } from "../core/types.js";
 import { decodeUtf8, quoteBytes } from "../core/url.js";
+import { removeDotSegments } from "./http/dot-segments.js";
 import { matchPattern } from "./route-pattern.js";
 import type { Route, RouteMatch, RouterOptions } from "./router.js";
 
@@ -61,18 +62,10 @@ function splitPath(raw: string): string[] {
  */
 export function normalise(path: string): string | null {
   if (!path.startsWith("/")) return path;
-  const parts = path.slice(1).split("/");
-  const out: string[] = [];
-  for (const part of parts) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (out.length === 0) return null;
-      out.pop();
-    } else out.push(part);
-  }
-  const last = parts[parts.length - 1];
-  const trailing = out.length > 0 && (last === "" || last === "." || last === "..");
-  return `/${out.join("/")}${trailing ? "/" : ""}`;
+  const resolved = removeDotSegments(path.slice(1));
+  if (resolved === null) return null;
+  const { segments, directory } = resolved;
+  return `/${segments.join("/")}${segments.length > 0 && directory ? "/" : ""}`;
 }
 
 function underPrefix(path: string, prefix: string): boolean {

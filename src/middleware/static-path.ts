@@ -6,6 +6,7 @@
  */
 
 import { quoteBytes } from "../core/url.js";
+import { removeDotSegments } from "./http/dot-segments.js";
 
 export type Resolved =
   | { kind: "bad-request"; reason: string }
@@ -25,22 +26,11 @@ export type Resolved =
  */
 export function resolvePathInfo(pathInfo: string, allowDotfiles: boolean): Resolved {
   if (pathInfo.includes("\0")) return { kind: "bad-request", reason: "NUL byte in the path" };
-  const raw = pathInfo.split("/");
-  const segments: string[] = [];
-  for (const segment of raw) {
-    if (segment === "" || segment === ".") continue;
-    if (segment === "..") {
-      if (segments.length === 0)
-        return { kind: "bad-request", reason: "the path climbs above the root" };
-      segments.pop();
-      continue;
-    }
-    segments.push(segment);
-  }
+  const resolved = removeDotSegments(pathInfo);
+  if (resolved === null) return { kind: "bad-request", reason: "the path climbs above the root" };
+  const { segments } = resolved;
   if (!allowDotfiles && segments.some((s) => s.startsWith("."))) return { kind: "dotfile" };
-  const last = raw[raw.length - 1];
-  const directory = pathInfo !== "" && (last === "" || last === "." || last === "..");
-  return { kind: "path", segments, directory };
+  return { kind: "path", segments, directory: pathInfo !== "" && resolved.directory };
 }
 
 /**
