@@ -34,7 +34,17 @@ const IO_MODULES = new Set([
 ]);
 
 type Layer =
-  | { kind: "core" | "protocol" | "middleware" | "wrappers" | "adapters" | "testing" | "free" }
+  | {
+      kind:
+        | "core"
+        | "protocol"
+        | "middleware"
+        | "wrappers"
+        | "adapters"
+        | "sinks"
+        | "testing"
+        | "free";
+    }
   | { kind: "frontend"; name: string };
 
 function layerOf(path: string): Layer {
@@ -44,7 +54,7 @@ function layerOf(path: string): Layer {
   if (top === "core" || top === "protocol" || top === "middleware" || top === "wrappers") {
     return { kind: top };
   }
-  if (top === "adapters" || top === "testing") return { kind: top };
+  if (top === "adapters" || top === "sinks" || top === "testing") return { kind: top };
   return { kind: "free" }; // cli/ and anything else may import anything
 }
 
@@ -99,10 +109,13 @@ function refusal(layer: Layer, target: Target): string | null {
   const allowed: Record<Exclude<Layer["kind"], "free">, Array<Layer["kind"]>> = {
     core: ["core"],
     protocol: ["protocol", "core"],
-    frontend: ["core", "protocol"],
+    frontend: ["core", "protocol", "sinks"],
     middleware: ["core", "middleware", "wrappers"],
     wrappers: ["core", "wrappers"],
-    adapters: ["core", "protocol", "adapters"], // fromNode and fromFetch share request-line.ts
+    adapters: ["core", "protocol", "adapters", "sinks"], // fromNode and fromFetch share request-line.ts
+    // Sinks over a transport's objects, shared by a front-end and an adapter (the dev server and
+    // toNode both answer on a ServerResponse): the core's contract, nothing else.
+    sinks: ["core"],
     testing: ["core", "protocol"],
   };
   if (allowed[layer.kind].includes(to.kind)) return null;
@@ -319,6 +332,9 @@ describe("the checker", () => {
     ["middleware/x.ts", "../protocol/cgi.js", "middleware must not import protocol"],
     ["middleware/x.ts", "../frontends/http.js", "middleware must not import frontends"],
     ["adapters/fetch.ts", "../frontends/http.js", "adapters must not import frontends"],
+    ["sinks/x.ts", "../frontends/http.js", "sinks must not import frontends"],
+    ["sinks/x.ts", "../adapters/node.js", "sinks must not import adapters"],
+    ["sinks/x.ts", "../protocol/cgi.js", "sinks must not import protocol"],
     ["adapters/fetch.ts", "../middleware/x.js", "adapters must not import middleware"],
     ["testing/inject.ts", "../frontends/cgi.js", "testing must not import frontends"],
     ["middleware/x.ts", "commander", "middleware must not import package commander"],

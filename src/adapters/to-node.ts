@@ -4,9 +4,10 @@ import { buildEnviron } from "../core/environ.js";
 import { badRequestPage, gatewayPage } from "../core/error-app.js";
 import { ClientGoneError, ProtocolError } from "../core/errors.js";
 import { type RunOptions, runApp } from "../core/run.js";
-import type { Application, Environ, ErrorStream, Headers, Sink } from "../core/types.js";
+import type { Application, Environ, ErrorStream } from "../core/types.js";
 import { unquoteToBytes } from "../core/url.js";
 import { metaVariablesFromMessage } from "../protocol/incoming.js";
+import { NodeResponseSink } from "../sinks/node-response.js";
 
 export interface ToNodeOptions {
   /** Where the app and the core log (`tsgi.errors`); default process.stderr. */
@@ -105,63 +106,4 @@ function metaVariables(req: IncomingMessage): Record<string, string> {
   const socket = req.socket;
   if (socket?.localAddress) vars.SERVER_ADDR = socket.localAddress;
   return vars;
-}
-
-/** The core's Sink over a ServerResponse: the status and headers raw and in order, writes with backpressure. */
-class NodeResponseSink implements Sink {
-  constructor(private readonly res: ServerResponse) {}
-
-  commit(status: string, headers: Headers): void {
-    const res = this.res;
-    const code = Number(status.slice(0, 3));
-    if (res.getHeaderNames().length === 0) {
-      const flat: string[] = [];
-      for (const [name, value] of headers) flat.push(name, value);
-      res.writeHead(code, status.slice(4), flat);
-      return;
-    }
-    // The host set headers already (Express's X-Powered-By): writeHead(array) would then keep
-    // only the last of a repeated name. The app's headers replace the host's by name, and a
-    // repeated one (Set-Cookie) is appended.
-    const seen = new Set<string>();
-    for (const [name, value] of headers) {
-      const lower = name.toLowerCase();
-      if (seen.has(lower)) res.appendHeader(name, value);
-      else {
-        seen.add(lower);
-        res.setHeader(name, value);
-      }
-    }
-    res.writeHead(code, status.slice(4));
-  }
-
-  write(chunk: Uint8Array): void | Promise<void> {
-    const res = this.res;
-    if (res.destroyed) return Promise.reject(new ClientGoneError());
-    // Copy: the app may reuse its buffer once write() resolved, while Node still queues this one.
-    if (res.write(Buffer.from(chunk))) return;
-    return new Promise((resolve, reject) => {
-      const onDrain = () => {
-        res.off("close", onClose);
-        resolve();
-      };
-      const onClose = () => {
-        res.off("drain", onDrain);
-        reject(new ClientGoneError());
-      };
-      res.once("drain", onDrain);
-      res.once("close", onClose);
-    });
-  }
-
-  end(): void {
-    this.res.end();
-  }
-
-  // Design §1 rule 10: a response broken after its head must not look complete: cut it.
-  abort(): void {
-    const socket = this.res.socket;
-    while (socket?.writableCorked) socket.uncork();
-    this.res.destroy();
-  }
 }

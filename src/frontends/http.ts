@@ -4,8 +4,9 @@ import { buildEnviron } from "../core/environ.js";
 import { badRequestPage } from "../core/error-app.js";
 import { ClientGoneError, ProtocolError } from "../core/errors.js";
 import { type RunOptions, runApp } from "../core/run.js";
-import type { Application, Environ, ErrorStream, Headers, Outcome, Sink } from "../core/types.js";
+import type { Application, Environ, ErrorStream, Outcome } from "../core/types.js";
 import { metaVariablesFromMessage } from "../protocol/incoming.js";
+import { NodeResponseSink } from "../sinks/node-response.js";
 
 export interface ServeOptions {
   /** Address to listen on; default "127.0.0.1" (this server is not meant to face a network). */
@@ -99,54 +100,10 @@ async function handle(
     if (options.log) accessLog(req, "400 Bad Request", 0, started);
     return;
   }
-  const outcome = await runApp(app, environ, new ResponseSink(res), {
+  const outcome = await runApp(app, environ, new NodeResponseSink(res), {
     errorApp: options.errorApp,
   });
   if (options.log) accessLog(req, describeOutcome(outcome), outcome.bytesSent, started);
-}
-
-/** The core's Sink over a ServerResponse: headers raw and in order, writes with backpressure. */
-class ResponseSink implements Sink {
-  constructor(private readonly res: ServerResponse) {}
-
-  commit(status: string, headers: Headers): void {
-    const flat: string[] = [];
-    for (const [name, value] of headers) flat.push(name, value);
-    this.res.writeHead(Number(status.slice(0, 3)), status.slice(4), flat);
-  }
-
-  write(chunk: Uint8Array): void | Promise<void> {
-    const res = this.res;
-    if (res.destroyed) return Promise.reject(new ClientGoneError());
-    // Copy: the app may reuse its buffer once write() resolved, while Node still queues this one.
-    if (res.write(Buffer.from(chunk))) return;
-    return new Promise((resolve, reject) => {
-      const onDrain = () => {
-        res.off("close", onClose);
-        resolve();
-      };
-      const onClose = () => {
-        res.off("drain", onDrain);
-        reject(new ClientGoneError());
-      };
-      res.once("drain", onDrain);
-      res.once("close", onClose);
-    });
-  }
-
-  end(): void {
-    this.res.end();
-  }
-
-  // Design §1 rule 10: a response broken after its headers must not look complete, so the
-  // connection is cut instead of ending the chunked body or a short Content-Length.
-  abort(): void {
-    // Node corks the socket until the next tick: flush what was sent so the client sees the
-    // headers and the partial body, then the cut.
-    const socket = this.res.socket;
-    while (socket?.writableCorked) socket.uncork();
-    this.res.destroy();
-  }
 }
 
 function badRequest(res: ServerResponse, reason: string): void {
