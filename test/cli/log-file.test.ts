@@ -1,18 +1,13 @@
 import { readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { LogFile } from "../../src/cli/log-file.js";
-import { tempDir } from "../helpers/integration.js";
+import { tempDirs } from "../helpers/integration.js";
 
-const dirs: Array<{ remove: () => void }> = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) dir.remove();
-});
+const dirs = tempDirs("tsgi-log-file-");
 
 function path(): string {
-  const dir = tempDir("tsgi-log-file-");
-  dirs.push(dir);
-  return join(dir.path, "access.log");
+  return join(dirs.make(), "access.log");
 }
 
 const nextTick = () => new Promise((resolve) => setImmediate(resolve));
@@ -53,7 +48,7 @@ test("a reopen that fails keeps writing to the old file and says why", async () 
   const dir = file.slice(0, file.lastIndexOf("/"));
   renameSync(file, `${file}.1`);
   renameSync(dir, `${dir}-gone`);
-  dirs.push({ remove: () => renameSync(`${dir}-gone`, dir) });
+  dirs.later(() => renameSync(`${dir}-gone`, dir));
   log.reopen();
   expect(errors.join()).toMatch(/ENOENT/);
   log.write("kept\n");

@@ -3,21 +3,19 @@
  * several processes, the one-line boot failure, signals, systemd's LISTEN_FDS.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, test } from "vitest";
 import { cgiParams, FcgiClient } from "../helpers/fastcgi-client.js";
-import { describeIntegration, freePort, need, waitFor } from "../helpers/integration.js";
+import { describeIntegration, freePort, need, tempDirs, waitFor } from "../helpers/integration.js";
 import { childPids } from "../helpers/tsgi-workers.js";
 
 const MAIN = "dist/cli/main.js";
 const children: ChildProcess[] = [];
-const dirs: string[] = [];
+const dirs = tempDirs("tsgi-workers-cli-");
 afterEach(() => {
   for (const child of children.splice(0)) if (child.pid) killGroup(child);
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 function killGroup(child: ChildProcess): void {
@@ -50,8 +48,7 @@ function listening(child: Tsgi): Promise<void> {
 
 /** An app in a temp dir: answers its pid, or /crash throws in a timer, or it fails to load. */
 function appFile(code?: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "tsgi-workers-cli-"));
-  dirs.push(dir);
+  const dir = dirs.make();
   const path = join(dir, "app.mjs");
   writeFileSync(
     path,

@@ -2,7 +2,7 @@ import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { describe, test } from "vitest";
+import { afterEach, describe, test } from "vitest";
 
 // Debian puts daemons in sbin and helpers under /usr/lib; a test user's PATH may not.
 const EXTRA_DIRS = ["/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/lib/cgi-bin"];
@@ -88,6 +88,28 @@ export function freePort(): Promise<number> {
 export function tempDir(prefix = "tsgi-"): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * Temp dirs for one test file, each removed after the test that made it: call at the top of the
+ * file. `later(fn)` queues more clean-up for the same moment; all of it runs last-in first-out,
+ * so a test that moved a dir away can queue the move back before the dir is removed.
+ */
+export function tempDirs(prefix = "tsgi-"): { make(): string; later(fn: () => void): void } {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+  });
+  return {
+    make() {
+      const dir = tempDir(prefix);
+      cleanups.push(dir.remove);
+      return dir.path;
+    },
+    later(fn) {
+      cleanups.push(fn);
+    },
+  };
 }
 
 /** Polls `check` until it returns true or `ms` pass. */

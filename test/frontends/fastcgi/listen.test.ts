@@ -2,25 +2,18 @@ import { spawn } from "node:child_process";
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { createFastCgiServer } from "../../../src/fastcgi.js";
 import {
   parseListenAddress,
   parseWebServerAddrs,
 } from "../../../src/frontends/fastcgi/addresses.js";
 import { cgiParams, FcgiClient } from "../../helpers/fastcgi-client.js";
-import { tempDir } from "../../helpers/integration.js";
+import { tempDirs } from "../../helpers/integration.js";
 import { hello, start } from "./setup.js";
 
-const dirs: Array<{ remove: () => void }> = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.remove();
-});
-function dir(): string {
-  const d = tempDir("tsgi-fcgi-");
-  dirs.push(d);
-  return d.path;
-}
+const dirs = tempDirs("tsgi-fcgi-");
+const dir = () => dirs.make();
 
 describe("listen addresses", () => {
   test.each([

@@ -1,20 +1,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { Application } from "../../../../src/core/types.js";
 import { cgiParams } from "../../../helpers/fastcgi-client.js";
-import { tempDir, waitFor } from "../../../helpers/integration.js";
+import { tempDirs, waitFor } from "../../../helpers/integration.js";
 import { hello, sleep, start, text } from "../setup.js";
 
-const dirs: Array<{ remove: () => void }> = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) dir.remove();
-});
+const dirs = tempDirs("tsgi-slow-");
 
 function slowLogFile(): string {
-  const dir = tempDir("tsgi-slow-");
-  dirs.push(dir);
-  return join(dir.path, "slow.log");
+  return join(dirs.make(), "slow.log");
 }
 
 function read(file: string): string {
