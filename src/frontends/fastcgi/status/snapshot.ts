@@ -81,3 +81,21 @@ export function countProcesses(workers: WorkerSnapshot[]): {
   }
   return { idleProcesses: idle, activeProcesses: active, totalProcesses: workers.length };
 }
+
+/** A worker with no request to show (none served yet, or no report heard): FPM's idle row. */
+export function idleWorker(
+  known: Pick<WorkerSnapshot, "pid" | "startTime" | "requests" | "rss" | "generation">,
+): WorkerSnapshot {
+  return {
+    ...known,
+    state: "Idle",
+    requestDuration: 0,
+    requestMethod: "-",
+    requestUri: "-",
+    contentLength: 0,
+    lastRequestMemory: 0,
+    lastRequestCpu: 0,
+    heartbeatAge: null,
+    eventLoopLag: 0,
+  };
+}

@@ -4,6 +4,7 @@ import { listenQueue } from "../status/listen-queue.js";
 import { renderQuery } from "../status/page.js";
 import {
   countProcesses,
+  idleWorker,
   type StatusSnapshot,
   type WorkerSnapshot,
   type WorkerState,
@@ -148,22 +149,15 @@ function workerSnapshot(
   blockedAfter: number,
 ): WorkerSnapshot {
   const heartbeatAge = now - info.heartbeatAt;
-  const base: WorkerSnapshot = report?.worker ?? {
-    pid: info.pid,
-    state: "Idle",
-    startTime: Math.floor(info.startedAt / 1000),
-    requests: info.requests,
-    requestDuration: 0,
-    requestMethod: "-",
-    requestUri: "-",
-    contentLength: 0,
-    lastRequestMemory: 0,
-    lastRequestCpu: 0,
-    heartbeatAge: null,
-    eventLoopLag: 0,
-    rss: info.rss,
-    generation: info.generation,
-  };
+  const base: WorkerSnapshot =
+    report?.worker ??
+    idleWorker({
+      pid: info.pid,
+      startTime: Math.floor(info.startedAt / 1000),
+      requests: info.requests,
+      rss: info.rss,
+      generation: info.generation,
+    });
   let state: WorkerState = base.state;
   if (info.state === "starting") state = "Starting";
   else if (info.state === "draining" || info.state === "retiring") state = "Draining";

@@ -1,7 +1,10 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, test } from "vitest";
 import type { WorkerOpsReport } from "../../../../src/frontends/fastcgi/ops/options.js";
-import type { WorkerSnapshot } from "../../../../src/frontends/fastcgi/status/snapshot.js";
+import {
+  idleWorker,
+  type WorkerSnapshot,
+} from "../../../../src/frontends/fastcgi/status/snapshot.js";
 import { type Message, MessageTable } from "../../../../src/frontends/fastcgi/workers/ipc.js";
 import type { Master } from "../../../../src/frontends/fastcgi/workers/master.js";
 import { attachMasterOperations } from "../../../../src/frontends/fastcgi/workers/ops-master.js";
@@ -44,20 +47,7 @@ function fakeMaster() {
 
 function report(pid: number, fields: Partial<WorkerSnapshot>, slowRequests = 0): WorkerOpsReport {
   const worker: WorkerSnapshot = {
-    pid,
-    state: "Idle",
-    startTime: 1,
-    requests: 0,
-    requestDuration: 0,
-    requestMethod: "-",
-    requestUri: "-",
-    contentLength: 0,
-    lastRequestMemory: 0,
-    lastRequestCpu: 0,
-    heartbeatAge: null,
-    eventLoopLag: 0,
-    rss: 1,
-    generation: 1,
+    ...idleWorker({ pid, startTime: 1, requests: 0, rss: 1, generation: 1 }),
     ...fields,
   };
   return { worker, slowRequests, maxActive: 1 };
