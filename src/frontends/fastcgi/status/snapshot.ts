@@ -24,8 +24,8 @@ export interface WorkerSnapshot {
   /** Bytes: the worker's RSS sampled at the end of its last request (0 while one runs, as FPM). */
   lastRequestMemory: number;
   /**
-   * Percent: the process's CPU time over its last request's span (0 while one runs, as FPM).
-   * Requests that overlap in the one process share it.
+   * Percent: the process's CPU time over the span of its last sampled request (at most one
+   * in 100 ms; 0 while one runs, as FPM). Requests that overlap in the one process share it.
    */
   lastRequestCpu: number;
   /** Milliseconds since the master last heard from it; null in one process. */
