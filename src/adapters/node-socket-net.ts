@@ -46,35 +46,25 @@ export function defineNetSocket(Base: typeof Duplex): NetSocketClass {
       if (environ["tsgi.url_scheme"] === "https") this.encrypted = true;
     }
 
-    get remoteAddress(): string | undefined {
-      return this.#fact("remoteAddress") as string | undefined;
-    }
-    set remoteAddress(value: string | undefined) {
-      this.#set("remoteAddress", value);
-    }
-    get remotePort(): number | undefined {
-      return this.#fact("remotePort") as number | undefined;
-    }
-    set remotePort(value: number | undefined) {
-      this.#set("remotePort", value);
-    }
-    get remoteFamily(): string | undefined {
-      return this.#fact("remoteFamily") as string | undefined;
-    }
-    set remoteFamily(value: string | undefined) {
-      this.#set("remoteFamily", value);
-    }
-    get localAddress(): string | undefined {
-      return this.#fact("localAddress") as string | undefined;
-    }
-    set localAddress(value: string | undefined) {
-      this.#set("localAddress", value);
-    }
-    get localPort(): number | undefined {
-      return this.#fact("localPort") as number | undefined;
-    }
-    set localPort(value: number | undefined) {
-      this.#set("localPort", value);
+    // net.Socket's connection facts, as accessors over #fact and #set.
+    declare remoteAddress: string | undefined;
+    declare remotePort: number | undefined;
+    declare remoteFamily: string | undefined;
+    declare localAddress: string | undefined;
+    declare localPort: number | undefined;
+
+    static {
+      for (const name of FACTS) {
+        Object.defineProperty(NetSocket.prototype, name, {
+          get(this: NetSocket) {
+            return this.#fact(name);
+          },
+          set(this: NetSocket, value: string | number | undefined) {
+            this.#set(name, value);
+          },
+          configurable: true,
+        });
+      }
     }
 
     #fact(name: Fact): string | number | undefined {
@@ -113,7 +103,8 @@ export function defineNetSocket(Base: typeof Duplex): NetSocketClass {
   };
 }
 
-type Fact = "remoteAddress" | "remotePort" | "remoteFamily" | "localAddress" | "localPort";
+const FACTS = ["remoteAddress", "remotePort", "remoteFamily", "localAddress", "localPort"] as const;
+type Fact = (typeof FACTS)[number];
 
 /** A connection fact from REMOTE_ADDR, REMOTE_PORT, SERVER_ADDR or SERVER_PORT. */
 function connectionFact(environ: Environ, name: Fact): string | number | undefined {
